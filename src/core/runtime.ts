@@ -1,0 +1,40 @@
+/**
+ * The thin edge between the runtime-agnostic core and a concrete runtime.
+ * `src/node.ts` fills it with `nats` (TCP) and `undici`; `src/browser.ts` with
+ * `nats.ws` and the global fetch. Nothing in `src/core` imports Node or DOM APIs.
+ */
+
+/** What natsbridge needs of a NATS connection; typed structurally so nats.js v2, nats.ws and @nats-io/* all fit. */
+export interface NatsConnectionLike {
+  publish(subject: string, payload?: Uint8Array, opts?: unknown): void;
+  flush?(): Promise<void>;
+  /** nats.js exposes the server's INFO here; `max_payload` decides what fits in one message. */
+  info?: { max_payload?: number } | undefined;
+  close?(): Promise<void>;
+  drain?(): Promise<void>;
+  isClosed?(): boolean;
+}
+
+export type FetchLike = (input: string, init?: any) => Promise<ResponseLike>;
+
+export interface ResponseLike {
+  status: number;
+  ok: boolean;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
+  body?: unknown;
+}
+
+export interface Runtime {
+  /** Open a NATS connection to `url` (nats:// for TCP, ws:// or wss:// for WebSocket). */
+  connect(url: string): Promise<NatsConnectionLike>;
+  fetch: FetchLike;
+  /** FormData and Blob constructors that `fetch` accepts as a multipart body. */
+  FormData: new () => { append(name: string, value: any, filename?: string): void };
+  Blob: new (parts: any[], opts?: { type?: string }) => unknown;
+  base64Encode(bytes: Uint8Array): string;
+  /** Decodes already-validated standard base64. */
+  base64Decode(text: string): Uint8Array;
+  /** Environment variable lookup (Node) or nothing (browser). */
+  env(name: string): string | undefined;
+}
