@@ -1,0 +1,45 @@
+import { ConnectionCache } from "./connections.js";
+import { makeFetchWithBackoff, type FetchWithBackoffOptions } from "./fileserver/fetch-backoff.js";
+import { makePlikUploader, type PlikUploadOptions } from "./fileserver/plik.js";
+import type { Runtime } from "./runtime.js";
+import { smartreceive, type IncomingMessage } from "./smartreceive.js";
+import { smartsend } from "./smartsend.js";
+import type { ReceivedEnvelope, SendTuple, SmartreceiveOptions, SmartsendOptions, UploadHandler, WireEnvelope } from "./types.js";
+
+export interface Bridge {
+  /** Serialize, pick direct or link per payload, upload what must be linked, then publish one envelope. */
+  smartsend(subject: string, data: readonly SendTuple[], options?: SmartsendOptions): Promise<[WireEnvelope, string]>;
+  /** Validate an envelope and return it with `payloads` as `[dataname, data, payload_type]` tuples. */
+  smartreceive(msg: IncomingMessage, options?: SmartreceiveOptions): Promise<ReceivedEnvelope>;
+  /** Drain and close every NATS connection natsbridge opened for a broker_url. */
+  close(): Promise<void>;
+  /** The seeds' default upload handler: Plik, one-shot (the file is deleted after one download). */
+  plikOneshotUpload: UploadHandler;
+  /** A Plik upload handler with other settings, e.g. `{ oneShot: false, ttl: 3600 }` for fan-out subjects. */
+  createPlikUploadHandler(opts?: PlikUploadOptions): UploadHandler;
+  /** The seeds' default download handler: exponential backoff with a per-attempt timeout. */
+  fetchWithBackoff(
+    url: string,
+    max_retries?: number,
+    base_delay?: number,
+    max_delay?: number,
+    correlation_id?: string,
+    opts?: FetchWithBackoffOptions,
+  ): Promise<Uint8Array>;
+}
+
+export function createBridge(runtime: Runtime): Bridge {
+  const connections = new ConnectionCache((url) => runtime.connect(url));
+  const plikOneshotUpload = makePlikUploader(runtime, { oneShot: true });
+  const fetchWithBackoff = makeFetchWithBackoff(runtime);
+  const sendCtx = { runtime, connections, defaultUpload: plikOneshotUpload };
+  const receiveCtx = { runtime, defaultDownload: fetchWithBackoff };
+  return {
+    smartsend: (subject, data, options) => smartsend(sendCtx, subject, data, options),
+    smartreceive: (msg, options) => smartreceive(receiveCtx, msg, options),
+    close: () => connections.closeAll(),
+    plikOneshotUpload,
+    createPlikUploadHandler: (opts) => makePlikUploader(runtime, opts),
+    fetchWithBackoff,
+  };
+}

@@ -1,0 +1,24 @@
+import { NatsBridgeError } from "./errors.js";
+
+const encoder = new TextEncoder();
+const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+export const utf8Encode = (s: string): Uint8Array => encoder.encode(s);
+
+/** Invalid UTF-8 is an error, not U+FFFD: a replacement character would be a silently wrong value. */
+export function utf8Decode(bytes: Uint8Array): string {
+  try {
+    return strictDecoder.decode(bytes);
+  } catch (e) {
+    throw new NatsBridgeError("DESERIALIZATION_ERROR", "payload is not valid UTF-8", { cause: e });
+  }
+}
+
+/** Accepts Uint8Array (Buffer included), ArrayBuffer and any ArrayBufferView; returns a view, never a copy. */
+export function asBytes(data: unknown): Uint8Array | null {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (typeof SharedArrayBuffer !== "undefined" && data instanceof SharedArrayBuffer) return new Uint8Array(data);
+  return null;
+}

@@ -1,0 +1,116 @@
+import { z } from "zod";
+import { NatsBridgeError } from "./errors.js";
+import type { WireEnvelope, WirePayload } from "./types.js";
+
+/**
+ * Receive-side schema: what real peers send (docs/wire-format.md). Optional strings may be
+ * missing or null (Python None, Julia nothing) and read as ""; a present value of the wrong
+ * JSON type is rejected rather than coerced.
+ */
+const optStr = z.string().nullish().transform((v) => v ?? "");
+const record = z.record(z.string(), z.unknown());
+
+// ISO 8601 date-time at any precision the peers write, with or without a zone.
+const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/;
+
+export const WirePayloadSchema = z.object({
+  id: optStr,
+  dataname: z.string(),
+  payload_type: z.string().optional(),
+  /** The older README's name for payload_type. */
+  type: z.string().optional(),
+  transport: z.string(),
+  encoding: z.string().nullish(),
+  size: z.number().int().nonnegative().nullish(),
+  data: z.string(),
+  metadata: record.nullish().transform((v) => v ?? {}),
+});
+
+export const WireEnvelopeSchema = z.object({
+  correlation_id: z.string(),
+  msg_id: z.string(),
+  timestamp: z.string().regex(ISO_DATETIME, "not an ISO 8601 date-time"),
+  send_to: z.string(),
+  msg_purpose: optStr,
+  sender_name: optStr,
+  sender_id: optStr,
+  receiver_name: optStr,
+  receiver_id: optStr,
+  reply_to: optStr,
+  reply_to_msg_id: optStr,
+  broker_url: optStr,
+  metadata: record.nullish().transform((v) => v ?? {}),
+  payloads: z.array(WirePayloadSchema),
+});
+
+export type ParsedPayload = z.infer<typeof WirePayloadSchema>;
+export type ParsedEnvelope = z.infer<typeof WireEnvelopeSchema>;
+
+/** Validate a decoded JSON value as an envelope; every failure is INVALID_ENVELOPE naming the field. */
+export function parseEnvelope(value: unknown): ParsedEnvelope {
+  const correlation_id =
+    typeof value === "object" && value !== null && typeof (value as any).correlation_id === "string" ? (value as any).correlation_id : undefined;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new NatsBridgeError("INVALID_ENVELOPE", "envelope must be a JSON object");
+  }
+  const r = WireEnvelopeSchema.safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const where = issue.path.length ? issue.path.join(".") : "envelope";
+    throw new NatsBridgeError("INVALID_ENVELOPE", `invalid envelope field ${where}: ${issue.message}`, {
+      correlation_id,
+      details: { issues: r.error.issues },
+    });
+  }
+  return r.data;
+}
+
+/** Older peers call the Arrow type "table"; it is the same bytes, so it is read as arrowtable. */
+export function payloadTypeOf(p: ParsedPayload): string | undefined {
+  const t = p.payload_type ?? p.type;
+  return t === "table" ? "arrowtable" : t;
+}
+
+export interface EnvelopeHeader {
+  correlation_id: string;
+  msg_id: string;
+  timestamp: string;
+  send_to: string;
+  msg_purpose: string;
+  sender_name: string;
+  sender_id: string;
+  receiver_name: string;
+  receiver_id: string;
+  reply_to: string;
+  reply_to_msg_id: string;
+  broker_url: string;
+  metadata: Record<string, unknown>;
+}
+
+/** The wire object in the seeds' field order, so every peer sees the same JSON layout. */
+export function buildEnvelope(h: EnvelopeHeader, payloads: WirePayload[]): WireEnvelope {
+  return {
+    correlation_id: h.correlation_id,
+    msg_id: h.msg_id,
+    timestamp: h.timestamp,
+    send_to: h.send_to,
+    msg_purpose: h.msg_purpose,
+    sender_name: h.sender_name,
+    sender_id: h.sender_id,
+    receiver_name: h.receiver_name,
+    receiver_id: h.receiver_id,
+    reply_to: h.reply_to,
+    reply_to_msg_id: h.reply_to_msg_id,
+    broker_url: h.broker_url,
+    metadata: h.metadata,
+    payloads,
+  };
+}
+
+export function directPayload(id: string, dataname: string, payload_type: string, size: number, base64: string): WirePayload {
+  return { id, dataname, payload_type, transport: "direct", encoding: "base64", size, data: base64, metadata: { payload_bytes: size } };
+}
+
+export function linkPayload(id: string, dataname: string, payload_type: string, size: number, url: string): WirePayload {
+  return { id, dataname, payload_type, transport: "link", encoding: "none", size, data: url, metadata: {} };
+}

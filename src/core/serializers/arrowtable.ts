@@ -1,0 +1,90 @@
+import type { Table } from "apache-arrow";
+import { NatsBridgeError } from "../errors.js";
+import type { Serializer } from "./registry.js";
+
+type Arrow = typeof import("apache-arrow");
+let arrowModule: Promise<Arrow> | undefined;
+
+/** apache-arrow is large; it is loaded the first time an arrowtable payload is seen, not at import. */
+export function loadArrow(): Promise<Arrow> {
+  arrowModule ??= import("apache-arrow").catch((e) => {
+    arrowModule = undefined;
+    throw new NatsBridgeError("SERIALIZATION_ERROR", "arrowtable needs the apache-arrow package", { cause: e });
+  });
+  return arrowModule;
+}
+
+const isTable = (v: unknown): v is Table =>
+  typeof v === "object" && v !== null && "schema" in v && "batches" in v && typeof (v as Table).getChild === "function";
+
+/**
+ * Sent in the IPC *file* format: the seeds' Python reader uses pyarrow.ipc.open_file, which cannot
+ * read a stream, while Julia's Arrow.Table and apache-arrow read both (docs/wire-format.md).
+ */
+export const arrowtable: Serializer<unknown, Table> = {
+  async serialize(data) {
+    const arrow = await loadArrow();
+    let table: Table;
+    if (isTable(data)) table = data;
+    else if (Array.isArray(data)) table = rowsToTable(arrow, data);
+    else throw new NatsBridgeError("SERIALIZATION_ERROR", "arrowtable data must be an apache-arrow Table or an array of row objects");
+    try {
+      return arrow.tableToIPC(table, "file");
+    } catch (e) {
+      throw new NatsBridgeError("SERIALIZATION_ERROR", `cannot write Arrow IPC: ${(e as Error).message}`, { cause: e });
+    }
+  },
+  async deserialize(bytes) {
+    const arrow = await loadArrow();
+    if (!looksLikeArrowIpc(bytes)) throw new NatsBridgeError("DESERIALIZATION_ERROR", "arrowtable payload is not Arrow IPC (file or stream format)");
+    let table: Table;
+    try {
+      table = arrow.tableFromIPC(bytes);
+    } catch (e) {
+      throw new NatsBridgeError("DESERIALIZATION_ERROR", `cannot read Arrow IPC: ${(e as Error).message}`, { cause: e });
+    }
+    // apache-arrow returns an empty table, not an error, for bytes it cannot make sense of.
+    if (table.schema.fields.length === 0) throw new NatsBridgeError("DESERIALIZATION_ERROR", "arrowtable payload holds no Arrow schema");
+    return table;
+  },
+};
+
+function looksLikeArrowIpc(b: Uint8Array): boolean {
+  if (b.length < 8) return false;
+  // File format: "ARROW1" magic; stream format: 0xFFFFFFFF continuation marker, or a bare
+  // little-endian metadata length from writers older than Arrow 0.15.
+  if (b[0] === 0x41 && b[1] === 0x52 && b[2] === 0x52 && b[3] === 0x4f && b[4] === 0x57 && b[5] === 0x31) return true;
+  if (b[0] === 0xff && b[1] === 0xff && b[2] === 0xff && b[3] === 0xff) return true;
+  const len = b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24);
+  return len > 0 && len <= b.length - 4;
+}
+
+/** Column types chosen so Python (pandas) and Julia read natural types: ints stay ints, strings plain Utf8. */
+function rowsToTable(arrow: Arrow, rows: unknown[]): Table {
+  if (rows.length === 0) throw new NatsBridgeError("SERIALIZATION_ERROR", "arrowtable needs at least one row to infer a schema; send a Table for an empty one");
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (const r of rows) {
+    if (typeof r !== "object" || r === null || Array.isArray(r)) throw new NatsBridgeError("SERIALIZATION_ERROR", "arrowtable rows must be plain objects");
+    for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), names.push(k));
+  }
+  const columns: Record<string, any> = {};
+  for (const name of names) {
+    const values = rows.map((r) => (r as Record<string, unknown>)[name] ?? null);
+    columns[name] = arrow.vectorFromArray(values, inferType(arrow, name, values));
+  }
+  return new arrow.Table(columns);
+}
+
+function inferType(arrow: Arrow, name: string, values: unknown[]) {
+  const present = values.filter((v) => v !== null);
+  const all = (p: (v: unknown) => boolean) => present.every(p);
+  if (present.length === 0) return new arrow.Null();
+  if (all((v) => typeof v === "boolean")) return new arrow.Bool();
+  if (all((v) => typeof v === "bigint")) return new arrow.Int64();
+  if (all((v) => typeof v === "number" && Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31)) return new arrow.Int32();
+  if (all((v) => typeof v === "number")) return new arrow.Float64();
+  if (all((v) => typeof v === "string")) return new arrow.Utf8();
+  if (all((v) => v instanceof Date)) return new arrow.TimestampMillisecond("UTC");
+  throw new NatsBridgeError("SERIALIZATION_ERROR", `arrowtable column ${JSON.stringify(name)} mixes value types; build an apache-arrow Table for it`);
+}

@@ -1,0 +1,137 @@
+import { asBytes, utf8Decode } from "./bytes.js";
+import { normalizeBase64, base64DecodedLength } from "./base64.js";
+import { parseEnvelope, payloadTypeOf, type ParsedPayload } from "./envelope.js";
+import { NatsBridgeError, withCorrelation } from "./errors.js";
+import { parseJson } from "./json.js";
+import { makeTrace, type Trace } from "./log.js";
+import type { Runtime } from "./runtime.js";
+import { getSerializer, type Serializer } from "./serializers/registry.js";
+import type { DownloadHandler, ReceivedEnvelope, ReceivedTuple, SmartreceiveOptions } from "./types.js";
+
+export interface ReceiveContext {
+  runtime: Runtime;
+  defaultDownload: DownloadHandler;
+}
+
+/** A NATS message (anything with `data: Uint8Array`), raw bytes, a JSON string, or an already parsed object. */
+export type IncomingMessage = { data: Uint8Array } | Uint8Array | ArrayBuffer | string | Record<string, unknown>;
+
+function decodeInput(msg: unknown): unknown {
+  let text: string;
+  if (typeof msg === "string") text = msg;
+  else {
+    const raw = asBytes(msg) ?? (typeof msg === "object" && msg !== null ? asBytes((msg as { data?: unknown }).data) : null);
+    if (!raw) {
+      if (typeof msg === "object" && msg !== null && !Array.isArray(msg)) return msg;
+      throw new NatsBridgeError("INVALID_ENVELOPE", "smartreceive needs a NATS message, bytes, a JSON string or an envelope object");
+    }
+    try {
+      text = utf8Decode(raw);
+    } catch (e) {
+      throw new NatsBridgeError("INVALID_ENVELOPE", "message is not UTF-8 text", { cause: e });
+    }
+  }
+  try {
+    return parseJson(text);
+  } catch (e) {
+    throw new NatsBridgeError("INVALID_ENVELOPE", `message is not valid JSON: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+const posInt = (v: unknown, name: string, dflt: number): number => {
+  if (v === undefined) return dflt;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new NatsBridgeError("INVALID_OPTIONS", `${name} must be a non-negative number`);
+  return v;
+};
+
+interface Checked {
+  p: ParsedPayload;
+  payload_type: string;
+  serializer: Serializer;
+  base64?: string;
+}
+
+/** Everything that can be judged without the network is judged first, so a bad envelope costs no downloads. */
+function check(p: ParsedPayload, i: number): Checked {
+  const where = `payload ${i} (${JSON.stringify(p.dataname)})`;
+  const payload_type = payloadTypeOf(p);
+  if (payload_type === undefined) throw new NatsBridgeError("INVALID_ENVELOPE", `${where} has no payload_type`);
+  const serializer = getSerializer(payload_type);
+  if (p.transport === "direct") {
+    if (p.encoding != null && p.encoding !== "base64") throw new NatsBridgeError("INVALID_ENVELOPE", `${where}: direct transport needs encoding "base64", got ${JSON.stringify(p.encoding)}`);
+    const base64 = normalizeBase64(p.data);
+    if (base64 === null) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where}: data is not valid base64`);
+    const n = base64DecodedLength(base64);
+    if (p.size != null && p.size !== n) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where}: size says ${p.size} bytes but data holds ${n}`);
+    return { p, payload_type, serializer, base64 };
+  }
+  if (p.transport === "link") {
+    if (p.encoding != null && p.encoding !== "none") throw new NatsBridgeError("INVALID_ENVELOPE", `${where}: link transport needs encoding "none", got ${JSON.stringify(p.encoding)}`);
+    let url: URL;
+    try {
+      url = new URL(p.data);
+    } catch {
+      throw new NatsBridgeError("INVALID_ENVELOPE", `${where}: link data is not a URL`);
+    }
+    // Only plain web downloads: file:, data:, javascript: and friends must never be fetched on a peer's say-so.
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new NatsBridgeError("INVALID_ENVELOPE", `${where}: refusing ${url.protocol} link URL`);
+    return { p, payload_type, serializer };
+  }
+  throw new NatsBridgeError("INVALID_TRANSPORT", `${where}: unknown transport ${JSON.stringify(p.transport)}`);
+}
+
+async function materialize(ctx: ReceiveContext, c: Checked, o: Required<Pick<SmartreceiveOptions, "max_retries" | "base_delay" | "max_delay">> & { download: DownloadHandler; trace: Trace }, correlation_id: string): Promise<ReceivedTuple> {
+  const { p } = c;
+  let bytes: Uint8Array;
+  if (c.base64 !== undefined) {
+    o.trace(correlation_id, `Direct transport - decoding payload '${p.dataname}'`);
+    bytes = ctx.runtime.base64Decode(c.base64);
+  } else {
+    o.trace(correlation_id, `Link transport - fetching '${p.dataname}' from URL: ${p.data}`);
+    let got: unknown;
+    try {
+      got = await o.download(p.data, o.max_retries, o.base_delay, o.max_delay, correlation_id);
+    } catch (e) {
+      throw withCorrelation(e, "DOWNLOAD_FAILED", `download of ${JSON.stringify(p.dataname)} failed`, correlation_id);
+    }
+    const b = asBytes(got);
+    if (!b) throw new NatsBridgeError("DOWNLOAD_FAILED", `download handler returned no bytes for ${JSON.stringify(p.dataname)}`);
+    if (p.size != null && p.size !== b.byteLength) {
+      throw new NatsBridgeError("DOWNLOAD_FAILED", `downloaded ${b.byteLength} bytes for ${JSON.stringify(p.dataname)} but size says ${p.size}`);
+    }
+    bytes = b;
+  }
+  let value: unknown;
+  try {
+    value = await c.serializer.deserialize(bytes);
+  } catch (e) {
+    throw withCorrelation(e, "DESERIALIZATION_ERROR", `cannot decode ${c.payload_type} payload ${JSON.stringify(p.dataname)}`, correlation_id);
+  }
+  return [p.dataname, value, c.payload_type] as ReceivedTuple;
+}
+
+export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, options: SmartreceiveOptions = {}): Promise<ReceivedEnvelope> {
+  const o = options ?? {};
+  const parsed = decodeInput(msg);
+  const env = parseEnvelope(parsed);
+  const correlation_id = env.correlation_id;
+  try {
+    const trace = makeTrace(o.log, ctx.runtime.env("NATSBRIDGE_LOG"));
+    const download = o.fileserver_download_handler ?? ctx.defaultDownload;
+    if (typeof download !== "function") throw new NatsBridgeError("INVALID_OPTIONS", "fileserver_download_handler must be a function");
+    const settings = {
+      max_retries: posInt(o.max_retries, "max_retries", 5),
+      base_delay: posInt(o.base_delay, "base_delay", 100),
+      max_delay: posInt(o.max_delay, "max_delay", 5000),
+      download,
+      trace,
+    };
+    trace(correlation_id, "Processing received message");
+    const checked = env.payloads.map(check);
+    const payloads = await Promise.all(checked.map((c) => materialize(ctx, c, settings, correlation_id)));
+    const { payloads: _wire, ...header } = env;
+    return { ...header, payloads };
+  } catch (e) {
+    throw withCorrelation(e, "DESERIALIZATION_ERROR", "smartreceive failed", correlation_id);
+  }
+}

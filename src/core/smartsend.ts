@@ -1,0 +1,158 @@
+import { utf8Encode } from "./bytes.js";
+import { buildEnvelope, directPayload, linkPayload, type EnvelopeHeader } from "./envelope.js";
+import { NatsBridgeError, withCorrelation } from "./errors.js";
+import { stringifyJson } from "./json.js";
+import { makeTrace } from "./log.js";
+import type { ConnectionCache } from "./connections.js";
+import type { NatsConnectionLike, Runtime } from "./runtime.js";
+import { getSerializer } from "./serializers/registry.js";
+import { DEFAULT_SIZE_THRESHOLD, maxPayloadOf, selectTransports } from "./transport.js";
+import type { SendTuple, SmartsendOptions, Transport, UploadHandler, WireEnvelope, WirePayload } from "./types.js";
+import { uuidv4 } from "./uuid.js";
+
+export const DEFAULT_BROKER_URL = "nats://localhost:4222";
+export const DEFAULT_FILESERVER_URL = "http://localhost:8080";
+
+export interface SendContext {
+  runtime: Runtime;
+  connections: ConnectionCache;
+  defaultUpload: UploadHandler;
+}
+
+const optionString = (o: SmartsendOptions, k: keyof SmartsendOptions, dflt: string): string => {
+  const v = o[k];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== "string") throw new NatsBridgeError("INVALID_OPTIONS", `option ${k} must be a string`);
+  return v;
+};
+
+export async function smartsend(
+  ctx: SendContext,
+  subject: string,
+  data: readonly SendTuple[],
+  options: SmartsendOptions = {},
+): Promise<[WireEnvelope, string]> {
+  const o = options ?? {};
+  const correlation_id = optionString(o, "correlation_id", "") || uuidv4();
+  try {
+    return await send(ctx, subject, data, o, correlation_id);
+  } catch (e) {
+    throw withCorrelation(e, "SERIALIZATION_ERROR", "smartsend failed", correlation_id);
+  }
+}
+
+async function send(ctx: SendContext, subject: string, data: readonly SendTuple[], o: SmartsendOptions, correlation_id: string): Promise<[WireEnvelope, string]> {
+  // NATS subjects are whitespace-free tokens; the seeds' "/chat/room1" style is valid.
+  if (typeof subject !== "string" || subject === "" || /\s/.test(subject)) {
+    throw new NatsBridgeError("INVALID_OPTIONS", `subject must be a non-empty NATS subject without whitespace, got ${JSON.stringify(subject)}`);
+  }
+  if (!Array.isArray(data)) throw new NatsBridgeError("INVALID_OPTIONS", "data must be an array of [dataname, data, payload_type] tuples");
+  data.forEach((t, i) => {
+    if (!Array.isArray(t) || t.length !== 3 || typeof t[0] !== "string" || typeof t[2] !== "string") {
+      throw new NatsBridgeError("INVALID_OPTIONS", `data[${i}] must be a [dataname: string, data, payload_type: string] tuple`);
+    }
+  });
+  const size_threshold = o.size_threshold ?? DEFAULT_SIZE_THRESHOLD;
+  if (typeof size_threshold !== "number" || !(size_threshold >= 0)) throw new NatsBridgeError("INVALID_OPTIONS", "size_threshold must be a non-negative number");
+  const broker_url = optionString(o, "broker_url", DEFAULT_BROKER_URL);
+  const fileserver_url = optionString(o, "fileserver_url", DEFAULT_FILESERVER_URL);
+  const upload = o.fileserver_upload_handler ?? ctx.defaultUpload;
+  if (typeof upload !== "function") throw new NatsBridgeError("INVALID_OPTIONS", "fileserver_upload_handler must be a function");
+  const is_publish = o.is_publish ?? true;
+  const trace = makeTrace(o.log, ctx.runtime.env("NATSBRIDGE_LOG"));
+
+  const header: EnvelopeHeader = {
+    correlation_id,
+    msg_id: optionString(o, "msg_id", "") || uuidv4(),
+    timestamp: new Date().toISOString(),
+    send_to: subject,
+    msg_purpose: optionString(o, "msg_purpose", "chat"),
+    sender_name: optionString(o, "sender_name", "NATSBridge"),
+    sender_id: optionString(o, "sender_id", "") || uuidv4(),
+    receiver_name: optionString(o, "receiver_name", ""),
+    receiver_id: optionString(o, "receiver_id", ""),
+    reply_to: optionString(o, "reply_to", ""),
+    reply_to_msg_id: optionString(o, "reply_to_msg_id", ""),
+    broker_url,
+    metadata: o.metadata ?? {},
+  };
+  trace(correlation_id, `Starting smartsend for subject: ${subject}`);
+
+  // Connect before uploading anything: the server's max_payload decides what may go direct, and
+  // an unreachable broker must not leave orphaned uploads behind.
+  let conn: NatsConnectionLike | null = o.nats_connection ?? null;
+  if (is_publish && !conn) conn = await ctx.connections.get(broker_url);
+
+  const serialized: Uint8Array[] = [];
+  for (const [dataname, value, payload_type] of data) {
+    const bytes = await getSerializer(payload_type).serialize(value);
+    trace(correlation_id, `Serialized payload '${dataname}' (type: ${payload_type}) size: ${bytes.byteLength} bytes`);
+    serialized.push(bytes);
+  }
+  const sizes = serialized.map((b) => b.byteLength);
+  const ids = data.map(() => uuidv4());
+  const base64: (string | undefined)[] = [];
+  const uploads: (Promise<string> | undefined)[] = [];
+
+  const uploadOnce = (i: number): Promise<string> =>
+    (uploads[i] ??= (async () => {
+      const dataname = data[i]![0];
+      trace(correlation_id, "Using link transport, uploading to fileserver");
+      let res;
+      try {
+        res = await upload(fileserver_url, dataname, serialized[i]!);
+      } catch (e) {
+        throw withCorrelation(e, "UPLOAD_FAILED", `upload of ${JSON.stringify(dataname)} failed`, correlation_id);
+      }
+      if (!res || res.status !== 200 || typeof res.url !== "string" || !/^https?:\/\//i.test(res.url)) {
+        throw new NatsBridgeError("UPLOAD_FAILED", `Failed to upload data to fileserver: status ${res?.status}, url ${JSON.stringify(res?.url)}`, {
+          correlation_id,
+          details: { dataname, fileserver_url },
+        });
+      }
+      trace(correlation_id, `Uploaded to URL: ${res.url}`);
+      return res.url;
+    })());
+
+  let env: WireEnvelope | undefined;
+  let json = "";
+  let wire: Uint8Array = new Uint8Array(0);
+  const measure = async (plan: readonly Transport[]): Promise<number> => {
+    const payloads: WirePayload[] = [];
+    for (let i = 0; i < data.length; i++) {
+      const [dataname, , payload_type] = data[i]!;
+      payloads.push(
+        plan[i] === "direct"
+          ? directPayload(ids[i]!, dataname, payload_type, sizes[i]!, (base64[i] ??= ctx.runtime.base64Encode(serialized[i]!)))
+          : linkPayload(ids[i]!, dataname, payload_type, sizes[i]!, await uploadOnce(i)),
+      );
+    }
+    env = buildEnvelope(header, payloads);
+    try {
+      json = stringifyJson(env);
+    } catch (e) {
+      throw new NatsBridgeError("SERIALIZATION_ERROR", `envelope metadata is not JSON-serializable: ${(e as Error).message}`, { cause: e });
+    }
+    wire = utf8Encode(json);
+    return wire.byteLength;
+  };
+
+  const max_payload = maxPayloadOf(conn);
+  const { plan, fits } = await selectTransports(sizes, size_threshold, max_payload, measure);
+  if (!fits) {
+    throw new NatsBridgeError("ENVELOPE_TOO_LARGE", `envelope is ${wire.byteLength} bytes with every payload linked; the server accepts ${max_payload}`, {
+      details: { envelope_bytes: wire.byteLength, max_payload },
+    });
+  }
+  plan.forEach((t, i) => t === "direct" && trace(correlation_id, `Using direct transport for ${sizes[i]} bytes`));
+
+  if (is_publish) {
+    try {
+      conn!.publish(subject, wire);
+    } catch (e) {
+      throw withCorrelation(e, "NATS_CONNECTION_FAILED", `publish to ${subject} failed`, correlation_id);
+    }
+    trace(correlation_id, `Message published to ${subject}`);
+  }
+  return [env!, json];
+}

@@ -1,0 +1,17 @@
+/**
+ * UUID v4 from crypto.getRandomValues: unlike crypto.randomUUID it exists outside secure
+ * contexts (a page served over plain http from a LAN address), so browsers and Node share one path.
+ */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+export function uuidv4(): string {
+  const b = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(b);
+  b[6] = (b[6]! & 0x0f) | 0x40; // version 4
+  b[8] = (b[8]! & 0x3f) | 0x80; // RFC 4122 variant
+  const h = (i: number) => HEX[b[i]!]!;
+  return (
+    h(0) + h(1) + h(2) + h(3) + "-" + h(4) + h(5) + "-" + h(6) + h(7) + "-" + h(8) + h(9) + "-" +
+    h(10) + h(11) + h(12) + h(13) + h(14) + h(15)
+  );
+}

@@ -1,0 +1,27 @@
+/**
+ * Node entry: the core wired to `nats` (TCP) and `undici` (HTTP).
+ */
+import { connect } from "nats";
+import { fetch, FormData } from "undici";
+import { createBridge } from "./core/bridge.js";
+import type { Runtime } from "./core/runtime.js";
+
+export * from "./core/index.js";
+
+export const nodeRuntime: Runtime = {
+  connect: (url) => connect({ servers: url, name: "natsbridge" }) as never,
+  fetch: fetch as never,
+  FormData: FormData as never,
+  Blob: globalThis.Blob,
+  base64Encode: (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64"),
+  // The core has already validated the text (Buffer would skip bad characters silently).
+  base64Decode: (s) => {
+    const buf = Buffer.from(s, "base64");
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  },
+  env: (name) => process.env[name],
+};
+
+const bridge = createBridge(nodeRuntime);
+
+export const { smartsend, smartreceive, close, plikOneshotUpload, createPlikUploadHandler, fetchWithBackoff } = bridge;
