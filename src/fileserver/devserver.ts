@@ -320,9 +320,10 @@ export function parseHeaderParams(value: string): { type: string; params: Record
     if (value[i] === '"') {
       i++;
       while (i < value.length && value[i] !== '"') {
-        // quoted-pair (RFC 7230) as curl and others write it: only `\"` and `\\` are treated as
-        // escapes, so a Windows-style backslash elsewhere in a name survives.
-        if (value[i] === "\\" && (value[i + 1] === '"' || value[i + 1] === "\\")) i++;
+        // Browsers and undici (WHATWG) never backslash-escape: they write `"` as %22 and a
+        // backslash as itself. curl and Go write `\"` for a quote. So `\"` is read as an escaped
+        // quote unless it ends the value, and every other backslash is kept as a literal byte.
+        if (value[i] === "\\" && value[i + 1] === '"' && !/^"\s*(;|$)/.test(value.slice(i + 1))) i++;
         v += value[i];
         i++;
       }

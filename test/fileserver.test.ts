@@ -1,0 +1,364 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MultipartParser, parseHeaderParams } from "../src/fileserver/devserver.js";
+import { plikUpload, startTestFileServer, type FileServer } from "./helpers/fileserver.js";
+
+async function createUpload(base: string, body?: unknown): Promise<{ id: string; uploadToken: string; oneShot: boolean; ttl: number }> {
+  const r = await fetch(`${base}/upload`, { method: "POST", body: body === undefined ? undefined : JSON.stringify(body) });
+  expect(r.status).toBe(200);
+  return (await r.json()) as { id: string; uploadToken: string; oneShot: boolean; ttl: number };
+}
+
+function fileForm(bytes: Uint8Array, name: string): FormData {
+  const form = new FormData();
+  form.append("file", new Blob([bytes as Uint8Array<ArrayBuffer>]), name);
+  return form;
+}
+
+async function download(url: string, init?: RequestInit): Promise<{ status: number; bytes: Buffer; headers: Headers }> {
+  const r = await fetch(url, init);
+  return { status: r.status, bytes: Buffer.from(await r.arrayBuffer()), headers: r.headers };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("dev file server (Plik subset)", () => {
+  let fs: FileServer;
+  beforeAll(async () => {
+    fs = await startTestFileServer();
+  });
+  afterAll(async () => {
+    await fs?.close();
+  });
+
+  it("binds loopback and reports its URL", () => {
+    expect(fs.url).toBe(`http://127.0.0.1:${fs.port}`);
+    expect(fs.port).toBeGreaterThan(0);
+  });
+
+  it("round-trips a multi-MB random file byte-exactly", async () => {
+    const before = fs.stats();
+    const data = randomBytes(7 * 1024 * 1024 + 13);
+    const up = await plikUpload(fs.url, data, "big.bin", { oneShot: true });
+    expect(up.fileSize).toBe(data.length);
+    expect(up.fileName).toBe("big.bin");
+    const got = await download(up.downloadUrl);
+    expect(got.status).toBe(200);
+    expect(got.headers.get("content-type")).toBe("application/octet-stream");
+    expect(got.headers.get("content-length")).toBe(String(data.length));
+    expect(got.bytes.equals(data)).toBe(true);
+    // A download is counted when the server has sent its last byte, which can be a moment after
+    // the client has read it.
+    await vi.waitFor(() => expect(fs.stats()).toEqual({ uploads: before.uploads + 1, downloads: before.downloads + 1 }));
+  });
+
+  it("answers POST /upload with Plik's field names", async () => {
+    const oneShot = await createUpload(fs.url, { OneShot: true });
+    expect(oneShot).toMatchObject({ oneShot: true, ttl: 0 });
+    expect(typeof oneShot.id).toBe("string");
+    expect(typeof oneShot.uploadToken).toBe("string");
+    expect(await createUpload(fs.url, { OneShot: false, TTL: 3600 })).toMatchObject({ oneShot: false, ttl: 3600 });
+    expect(await createUpload(fs.url)).toMatchObject({ oneShot: false });
+    // Go's encoding/json (real Plik) matches field names case-insensitively.
+    expect(await createUpload(fs.url, { oneShot: true })).toMatchObject({ oneShot: true });
+    const bad = await fetch(`${fs.url}/upload`, { method: "POST", body: "{nope" });
+    expect(bad.status).toBe(400);
+    const wrongType = await fetch(`${fs.url}/upload`, { method: "POST", body: JSON.stringify({ OneShot: "yes" }) });
+    expect(wrongType.status).toBe(400);
+  });
+
+  it("deletes a one-shot file after its first download", async () => {
+    const data = randomBytes(1000);
+    const up = await plikUpload(fs.url, data, "once.bin", { oneShot: true });
+    // HEAD tells the size without spending the single download.
+    const head = await fetch(up.downloadUrl, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-length")).toBe("1000");
+    const first = await download(up.downloadUrl);
+    expect(first.status).toBe(200);
+    expect(first.bytes.equals(data)).toBe(true);
+    expect((await download(up.downloadUrl)).status).toBe(404);
+    await vi.waitFor(() => expect(existsSync(join(fs.dir, up.uploadId, up.fileId))).toBe(false));
+  });
+
+  it("serves a one-shot file to only one of two concurrent downloads", async () => {
+    const data = randomBytes(3 * 1024 * 1024);
+    const up = await plikUpload(fs.url, data, "race.bin", { oneShot: true });
+    const results = await Promise.all([download(up.downloadUrl), download(up.downloadUrl)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 404]);
+    expect(results.find((r) => r.status === 200)!.bytes.equals(data)).toBe(true);
+  });
+
+  it("keeps a TTL upload for several downloads, then expires it", async () => {
+    const data = randomBytes(4096);
+    const up = await plikUpload(fs.url, data, "ttl.bin", { oneShot: false, ttl: 1 });
+    for (let i = 0; i < 2; i++) {
+      const got = await download(up.downloadUrl);
+      expect(got.status).toBe(200);
+      expect(got.bytes.equals(data)).toBe(true);
+    }
+    await sleep(1200);
+    expect((await download(up.downloadUrl)).status).toBe(404);
+    const late = await fetch(`${fs.url}/file/${up.uploadId}`, {
+      method: "POST",
+      headers: { "X-UploadToken": up.uploadToken },
+      body: fileForm(data, "late.bin"),
+    });
+    expect(late.status).toBe(404);
+  });
+
+  it("rejects a wrong or missing upload token with 403", async () => {
+    const up = await createUpload(fs.url, { OneShot: false, TTL: 60 });
+    const data = randomBytes(2 * 1024 * 1024);
+    const wrong = await fetch(`${fs.url}/file/${up.id}`, { method: "POST", headers: { "X-UploadToken": "nope" }, body: fileForm(data, "a") });
+    expect(wrong.status).toBe(403);
+    const missing = await fetch(`${fs.url}/file/${up.id}`, { method: "POST", body: fileForm(data, "a") });
+    expect(missing.status).toBe(403);
+    // The connection is still usable and the right token still works.
+    const ok = await fetch(`${fs.url}/file/${up.id}`, { method: "POST", headers: { "X-UploadToken": up.uploadToken }, body: fileForm(data, "a") });
+    expect(ok.status).toBe(200);
+  });
+
+  it("answers 404 for unknown uploads, files and names", async () => {
+    const data = randomBytes(10);
+    const up = await plikUpload(fs.url, data, "known.bin");
+    const unknownUpload = await fetch(`${fs.url}/file/doesnotexist`, { method: "POST", headers: { "X-UploadToken": "x" }, body: fileForm(data, "a") });
+    expect(unknownUpload.status).toBe(404);
+    expect((await download(`${fs.url}/file/nope/${up.fileId}/known.bin`)).status).toBe(404);
+    expect((await download(`${fs.url}/file/${up.uploadId}/nope/known.bin`)).status).toBe(404);
+    expect((await download(`${fs.url}/file/${up.uploadId}/${up.fileId}/other.bin`)).status).toBe(404);
+    expect((await download(`${fs.url}/file/${up.uploadId}/${up.fileId}/%E0%A4%A`)).status).toBe(404);
+    expect((await download(`${fs.url}/nothing/here`)).status).toBe(404);
+    expect((await download(up.downloadUrl)).status).toBe(200);
+  });
+
+  it("rejects a body that is not multipart/form-data with 400", async () => {
+    const up = await createUpload(fs.url);
+    const r = await fetch(`${fs.url}/file/${up.id}`, {
+      method: "POST",
+      headers: { "X-UploadToken": up.uploadToken, "Content-Type": "application/octet-stream" },
+      body: randomBytes(100),
+    });
+    expect(r.status).toBe(400);
+    const noFileField = new FormData();
+    noFileField.append("other", new Blob([randomBytes(10)]), "x");
+    const r2 = await fetch(`${fs.url}/file/${up.id}`, { method: "POST", headers: { "X-UploadToken": up.uploadToken }, body: noFileField });
+    expect(r2.status).toBe(400);
+  });
+
+  it("answers CORS preflights and sets CORS headers on responses", async () => {
+    const pre = await fetch(`${fs.url}/file/someid`, {
+      method: "OPTIONS",
+      headers: { Origin: "http://example.test", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-uploadtoken" },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-allow-origin")).toBe("*");
+    expect(pre.headers.get("access-control-allow-methods")).toBe("GET, POST, OPTIONS, HEAD");
+    expect(pre.headers.get("access-control-allow-headers")).toBe("Content-Type, X-UploadToken");
+    const up = await plikUpload(fs.url, randomBytes(5), "cors.bin");
+    const got = await fetch(up.downloadUrl, { headers: { Origin: "http://example.test" } });
+    expect(got.headers.get("access-control-allow-origin")).toBe("*");
+    expect(got.headers.get("access-control-expose-headers")).toBe("Content-Length");
+    await got.arrayBuffer();
+    const notFound = await fetch(`${fs.url}/file/a/b/c`);
+    expect(notFound.headers.get("access-control-allow-origin")).toBe("*");
+  });
+
+  it.each([
+    "file with spaces.bin",
+    "données €  日本語 🎉.arrow",
+    'quote " and \\ backslash \\\\ two.txt',
+    "ends in backslash\\",
+    "slash/and?query#hash&amp;%41.bin",
+  ])("keeps the file name %j and serves it under its URL-encoded name", async (name) => {
+    const data = randomBytes(3000);
+    const up = await plikUpload(fs.url, data, name);
+    expect(up.fileName).toBe(name);
+    const got = await download(up.downloadUrl);
+    expect(got.status).toBe(200);
+    expect(got.bytes.equals(data)).toBe(true);
+  });
+
+  it("serves a name that is ambiguous in WHATWG multipart under the client's URL", async () => {
+    // Browsers and undici send `"` in a filename as %22 but leave a literal "%22" as is, so the
+    // server cannot tell them apart; the download URL built from either spelling must still work.
+    const name = 'both " and %22.txt';
+    const data = randomBytes(100);
+    const up = await plikUpload(fs.url, data, name);
+    expect(up.fileName).toBe('both " and ".txt');
+    const got = await download(up.downloadUrl);
+    expect(got.status).toBe(200);
+    expect(got.bytes.equals(data)).toBe(true);
+  });
+
+  it("handles concurrent uploads to one upload and to separate uploads", async () => {
+    const files = Array.from({ length: 8 }, (_, i) => randomBytes(512 * 1024 + i * 7919));
+    const separate = await Promise.all(files.map((f, i) => plikUpload(fs.url, f, `c${i}.bin`)));
+    const shared = await createUpload(fs.url, { OneShot: false, TTL: 60 });
+    const sharedFiles = await Promise.all(
+      files.map(async (f, i) => {
+        const r = await fetch(`${fs.url}/file/${shared.id}`, { method: "POST", headers: { "X-UploadToken": shared.uploadToken }, body: fileForm(f, `s${i}.bin`) });
+        expect(r.status).toBe(200);
+        const body = (await r.json()) as { id: string; fileName: string };
+        return `${fs.url}/file/${shared.id}/${body.id}/${encodeURIComponent(body.fileName)}`;
+      }),
+    );
+    const downloads = await Promise.all([...separate.map((u) => download(u.downloadUrl)), ...sharedFiles.map((u) => download(u))]);
+    downloads.forEach((d, i) => {
+      expect(d.status).toBe(200);
+      expect(d.bytes.equals(files[i % files.length])).toBe(true);
+    });
+  });
+
+  it("accepts an empty file", async () => {
+    const up = await plikUpload(fs.url, new Uint8Array(0), "empty.bin");
+    expect(up.fileSize).toBe(0);
+    const got = await download(up.downloadUrl);
+    expect(got.status).toBe(200);
+    expect(got.bytes.length).toBe(0);
+  });
+
+  it("removes the partial file when a client disconnects mid-upload", async () => {
+    const up = await createUpload(fs.url);
+    const boundary = "----natsbridgeAbort";
+    await new Promise<void>((resolve) => {
+      const req = request(`${fs.url}/file/${up.id}`, {
+        method: "POST",
+        headers: { "X-UploadToken": up.uploadToken, "Content-Type": `multipart/form-data; boundary=${boundary}` },
+      });
+      req.on("error", () => resolve());
+      req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="partial.bin"\r\n\r\n`);
+      req.write(randomBytes(256 * 1024), () => setTimeout(() => req.destroy(), 100));
+    });
+    await sleep(200);
+    expect(readdirSync(join(fs.dir, up.id))).toEqual([]);
+  });
+});
+
+describe("dev file server options and lifecycle", () => {
+  it("rejects files above maxUploadBytes with 413 and keeps nothing", async () => {
+    const fs = await startTestFileServer({ maxUploadBytes: 1024 * 1024 });
+    try {
+      const ok = await plikUpload(fs.url, randomBytes(1024 * 1024), "fits.bin");
+      expect(ok.fileSize).toBe(1024 * 1024);
+      const up = await createUpload(fs.url);
+      const r = await fetch(`${fs.url}/file/${up.id}`, {
+        method: "POST",
+        headers: { "X-UploadToken": up.uploadToken },
+        body: fileForm(randomBytes(1024 * 1024 + 1), "big.bin"),
+      });
+      expect(r.status).toBe(413);
+      await sleep(50);
+      expect(readdirSync(join(fs.dir, up.id))).toEqual([]);
+    } finally {
+      await fs.close();
+    }
+  });
+
+  it("close() stops promptly, with an idle keep-alive connection open, and removes its temp dir", async () => {
+    const fs = await startTestFileServer();
+    await plikUpload(fs.url, randomBytes(100), "x.bin");
+    expect(existsSync(fs.dir)).toBe(true);
+    const t0 = Date.now();
+    await fs.close();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(existsSync(fs.dir)).toBe(false);
+    await expect(fetch(`${fs.url}/upload`, { method: "POST" })).rejects.toThrow();
+  });
+
+  it("uses a given dir, leaves the dir itself in place on close", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "natsbridge-fs-test-"));
+    try {
+      const fs = await startTestFileServer({ dir });
+      const up = await plikUpload(fs.url, randomBytes(100), "x.bin");
+      expect(existsSync(join(dir, up.uploadId, up.fileId))).toBe(true);
+      await fs.close();
+      expect(existsSync(dir)).toBe(true);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("streaming multipart parser", () => {
+  function parseAll(body: Buffer, boundary: string, chunkSizes: (i: number) => number) {
+    const parts: { headers: Record<string, string>; data: Buffer[] }[] = [];
+    const p = new MultipartParser(boundary, {
+      onPartBegin: (headers) => parts.push({ headers, data: [] }),
+      onPartData: (d) => parts[parts.length - 1].data.push(Buffer.from(d)),
+      onPartEnd: () => undefined,
+    });
+    for (let off = 0, i = 0; off < body.length; i++) {
+      const n = Math.max(1, chunkSizes(i));
+      p.write(body.subarray(off, off + n));
+      off += n;
+    }
+    p.end();
+    return parts.map((x) => ({ headers: x.headers, data: Buffer.concat(x.data) }));
+  }
+
+  const boundary = "XyZ-boundary-123";
+  // Bodies deliberately contain near-misses of the delimiter: CRLF--, a boundary without CRLF
+  // in front, and a delimiter prefix cut one byte short.
+  const tricky = Buffer.concat([
+    Buffer.from(`\r\n--${boundary.slice(0, -1)}`),
+    randomBytes(300),
+    Buffer.from(`--${boundary}\r\n`),
+    Buffer.from("\r\n--\r\n\r"),
+    randomBytes(300),
+    Buffer.from("\r\n-"),
+  ]);
+  const second = randomBytes(1000);
+  const body = Buffer.concat([
+    Buffer.from(`preamble to ignore\r\n--${boundary}\r\n`),
+    Buffer.from(`Content-Disposition: form-data; name="file"; filename="a b.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    tricky,
+    Buffer.from(`\r\n--${boundary}\r\n`),
+    Buffer.from(`Content-Disposition: form-data; name="other"\r\n\r\n`),
+    second,
+    Buffer.from(`\r\n--${boundary}--\r\nepilogue\r\n--${boundary}\r\n`),
+  ]);
+
+  it.each([1, 2, 3, 7, 16, 17, 18, 64, 1000, 100000])("is byte-exact with %i-byte chunks", (size) => {
+    const parts = parseAll(body, boundary, () => size);
+    expect(parts).toHaveLength(2);
+    expect(parts[0].headers["content-disposition"]).toContain('filename="a b.bin"');
+    expect(parts[0].data.equals(tricky)).toBe(true);
+    expect(parts[1].data.equals(second)).toBe(true);
+  });
+
+  it("is byte-exact with random chunking", () => {
+    for (let round = 0; round < 200; round++) {
+      const parts = parseAll(body, boundary, () => 1 + Math.floor(Math.random() * 40));
+      expect(parts[0].data.equals(tricky)).toBe(true);
+      expect(parts[1].data.equals(second)).toBe(true);
+    }
+  });
+
+  it("accepts a first boundary without preamble and a part without headers", () => {
+    const b = Buffer.from(`--${boundary}\r\n\r\nhello\r\n--${boundary}--`);
+    const parts = parseAll(b, boundary, () => 5);
+    expect(parts).toEqual([{ headers: {}, data: Buffer.from("hello") }]);
+  });
+
+  it("rejects a truncated body", () => {
+    const truncated = body.subarray(0, body.length - 40);
+    expect(() => parseAll(truncated, boundary, () => 10)).toThrow(/closing boundary/);
+  });
+
+  it("parses header parameters: quoted, escaped, RFC 5987", () => {
+    expect(parseHeaderParams('form-data; name="file"; filename="a \\"b\\" c.bin"')).toEqual({
+      type: "form-data",
+      params: { name: "file", filename: 'a "b" c.bin' },
+    });
+    expect(parseHeaderParams('form-data; filename="C:\\dir\\"; name="file"').params).toEqual({ filename: "C:\\dir\\", name: "file" });
+    expect(parseHeaderParams("multipart/form-data; boundary=abc; charset=utf-8").params).toEqual({ boundary: "abc", charset: "utf-8" });
+    expect(parseHeaderParams(`form-data; name=file; filename*=UTF-8''%C3%A9t%C3%A9.bin`).params["filename*"]).toBe("UTF-8''%C3%A9t%C3%A9.bin");
+  });
+});
