@@ -1,0 +1,52 @@
+/**
+ * Browser entry (package export condition `browser`). Same API as the Node entry; the runtime
+ * edge uses nats.ws (NATS over WebSocket), the global fetch/FormData/Blob and base64 without
+ * Buffer. Nothing here, or in what it imports, may pull in a Node built-in:
+ * test/browser/bundle.test.ts bundles the built package for the browser and fails if one shows up.
+ */
+import { connect as wsConnect } from "nats.ws";
+import { createBridge } from "./core/bridge.js";
+import { NatsBridgeError } from "./core/errors.js";
+import type { FetchLike, NatsConnectionLike, Runtime } from "./core/runtime.js";
+import { base64Decode, base64Encode } from "./browser/base64.js";
+
+const WS_URL = /^wss?:\/\//i;
+
+async function connect(url: string): Promise<NatsConnectionLike> {
+  if (!WS_URL.test(url)) {
+    throw new NatsBridgeError(
+      "NATS_CONNECTION_FAILED",
+      `in the browser natsbridge connects over WebSocket: broker_url must start with ws:// or wss://, got ${JSON.stringify(url)}` +
+        " (enable the nats-server `websocket` block and use its port)",
+      { details: { broker_url: url } },
+    );
+  }
+  try {
+    return (await wsConnect({ servers: url })) as unknown as NatsConnectionLike;
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new NatsBridgeError("NATS_CONNECTION_FAILED", `cannot connect to ${url}: ${why}`, {
+      cause: e,
+      details: { broker_url: url },
+    });
+  }
+}
+
+/** Called through the runtime object, so bind to the global: a bare `fetch` reference would throw "Illegal invocation". */
+const fetchGlobal: FetchLike = (input, init) => globalThis.fetch(input, init);
+
+export const browserRuntime: Runtime = {
+  connect,
+  fetch: fetchGlobal,
+  FormData: globalThis.FormData,
+  Blob: globalThis.Blob,
+  base64Encode,
+  base64Decode,
+  env: () => undefined,
+};
+
+const bridge = createBridge(browserRuntime);
+
+export const { smartsend, smartreceive, close, plikOneshotUpload, createPlikUploadHandler, fetchWithBackoff } = bridge;
+
+export * from "./core/index.js";

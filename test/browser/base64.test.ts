@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
+import { base64DecodeJs, base64EncodeJs } from "../../src/browser/base64.js";
+
+// The pure-JS codec is what old browsers use; Node 20 has no Uint8Array.fromBase64, so this is
+// also what runs here. The native path is exercised in Chromium by test/browser/e2e.test.ts.
+describe("browser pure-JS base64", () => {
+  it("matches Buffer for every length 0..300 and a few large sizes", () => {
+    for (const n of [...Array.from({ length: 301 }, (_, i) => i), 65_535, 1_000_001]) {
+      const bytes = new Uint8Array(randomBytes(n));
+      const b64 = base64EncodeJs(bytes);
+      expect(b64).toBe(Buffer.from(bytes).toString("base64"));
+      expect(Buffer.from(base64DecodeJs(b64)).equals(Buffer.from(bytes))).toBe(true);
+    }
+  });
+
+  it("decodes without padding and with ASCII whitespace (MicroPython's b2a_base64 newline)", () => {
+    expect(new TextDecoder().decode(base64DecodeJs("aGVsbG8"))).toBe("hello");
+    expect(new TextDecoder().decode(base64DecodeJs("aGVs\nbG8=\n"))).toBe("hello");
+    expect(new TextDecoder().decode(base64DecodeJs(" aG Vs bG 8= "))).toBe("hello");
+    expect(base64DecodeJs("")).toEqual(new Uint8Array(0));
+    const big = new Uint8Array(randomBytes(10_000));
+    const wrapped = Buffer.from(big).toString("base64").replace(/.{76}/g, "$&\r\n");
+    expect(Buffer.from(base64DecodeJs(wrapped)).equals(Buffer.from(big))).toBe(true);
+  });
+
+  it("rejects characters outside the standard alphabet and truncated input", () => {
+    expect(() => base64DecodeJs("aGVs*G8=")).toThrow(SyntaxError);
+    expect(() => base64DecodeJs("aGVs-G8_")).toThrow(SyntaxError);
+    expect(() => base64DecodeJs("aGVsbG8é")).toThrow(SyntaxError);
+    expect(() => base64DecodeJs("a")).toThrow(SyntaxError);
+    expect(() => base64DecodeJs("aGVsbG8===")).toThrow(SyntaxError);
+  });
+
+  it("encodes 8 MB in well under a second", () => {
+    const bytes = new Uint8Array(randomBytes(8 << 20));
+    const t0 = performance.now();
+    const b64 = base64EncodeJs(bytes);
+    const t1 = performance.now();
+    const back = base64DecodeJs(b64);
+    const t2 = performance.now();
+    expect(back.length).toBe(bytes.length);
+    expect(t1 - t0).toBeLessThan(1000);
+    expect(t2 - t1).toBeLessThan(1000);
+  });
+});
