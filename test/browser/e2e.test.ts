@@ -358,3 +358,60 @@ describe("Chromium without native Uint8Array base64 (pure-JS codec)", () => {
     await page.close();
   });
 });
+
+describe("examples/browser (npm run example:browser)", () => {
+  it("sends text, an image and a large file from the page and lists them as received", async () => {
+    const { startExample } = await import("../../examples/browser/serve.js");
+    const ex = await timed("start example", () => startExample());
+    const page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
+    const log = pageLog(page);
+    try {
+      await page.goto(ex.url);
+      await page.waitForFunction(() => (globalThis as { exampleReady?: boolean }).exampleReady === true, undefined, { timeout: 10_000 }).catch((e) => {
+        throw new Error(`example page did not start:\n${log.join("\n")}`, { cause: e });
+      });
+      await expect.poll(() => page.textContent("#status")).toContain(ex.wsUrl);
+
+      // Text.
+      await page.fill("#text", "Hello from the browser example ✓");
+      await page.click("#send-text");
+      const textItem = page.locator('#received .payload[data-type="text"]');
+      await textItem.first().waitFor({ timeout: 10_000 });
+      expect(await textItem.first().locator(".text").textContent()).toBe("Hello from the browser example ✓");
+      expect(await textItem.first().getAttribute("data-transport")).toBe("direct");
+
+      // An image (a PNG the browser itself rendered: a screenshot of this page so far).
+      const png = await page.screenshot({ type: "png" });
+      await page.setInputFiles("#file", { name: "first-look.png", mimeType: "image/png", buffer: png });
+      await page.click("#send-file");
+      const img = page.locator('#received .payload[data-type="image"] img');
+      await img.first().waitFor({ timeout: 10_000 });
+      await expect.poll(() => img.first().evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBe(1100);
+
+      // A 1.5 MB binary: over the threshold, so it is uploaded from the page and travels by link.
+      const big = Buffer.from(randomBytes(1_500_000, 99));
+      await page.setInputFiles("#file", { name: "big.bin", mimeType: "application/octet-stream", buffer: big });
+      await page.click("#send-file");
+      const bin = page.locator('#received .payload[data-dataname="big.bin"]');
+      await bin.first().waitFor({ timeout: 15_000 });
+      expect(await bin.first().getAttribute("data-transport")).toBe("link");
+      await expect.poll(() => bin.first().locator(".sha256").textContent()).toBe(`sha256 ${sha256(big)}`);
+
+      // Structured data: a dictionary and an Arrow table rendered as an HTML table.
+      await page.click("#send-table");
+      const table = page.locator('#received .payload[data-type="arrowtable"] table');
+      await table.first().waitFor({ timeout: 10_000 });
+      expect(await table.first().locator("td").allTextContents()).toEqual(["Oslo", "-3.5", "false", "Lisbon", "17.25", "true", "Nairobi", "24", "true"]);
+
+      expect(await page.locator("#received > li").count()).toBe(4);
+      expect(await page.locator("#received .error").count()).toBe(0);
+      await mkdir(join(ROOT, "test-results"), { recursive: true });
+      await page.screenshot({ path: join(ROOT, "test-results/browser-example.png"), fullPage: true });
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n${log.join("\n")}`, { cause: e });
+    } finally {
+      await page.close();
+      await ex.close();
+    }
+  });
+});
