@@ -45,6 +45,7 @@ import sys
 import time
 from typing import Any, Dict, List, Optional
 
+sys.dont_write_bytecode = True  # no __pycache__ in the work tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import natsbridge_py as nb  # noqa: E402
