@@ -80,8 +80,12 @@ export async function runVectors(opts) {
 }
 
 function passText(mp, fn, text) {
-  mp.globals.set("_nb_in", text);
-  const r = pyCall(mp, `vector_runner.${fn}(_nb_in)`);
+  let r;
+  try {
+    r = mp.pyimport("vector_runner")[fn](text);
+  } catch (e) {
+    throw new Error(`MicroPython raised ${e.type ?? e.name} in ${fn}: ${e.message}`);
+  }
   if (typeof r !== "string") throw new Error(`${fn} returned ${typeof r}`);
   return r;
 }

@@ -466,6 +466,9 @@ def dictionary_vectors():
                           ("max", 1.7976931348623157e308), ("sci", 1.5e-10), ("sum", 0.1 + 0.2), ("negzero", -0.0)])
     floats_decoded = OrderedDict(floats)
     floats_decoded["negzero"] = 0
+    # JSON.stringify(1e20) is "100000000000000000000": an integer literal beyond 2^53, which a
+    # receiver returns exactly (bigint in TS, int in Python) - the wire cannot say "float".
+    floats_decoded["e20"] = 10 ** 20
     bigs = OrderedDict([("max_safe", SAFE), ("min_safe", -SAFE), ("two53", 2 ** 53), ("above", 2 ** 53 + 1),
                         ("neg_above", -(2 ** 53 + 1)), ("u64_max", 2 ** 64 - 1), ("i64_min", -(2 ** 63)),
                         ("huge", 10 ** 30), ("in_array", [1, 2 ** 63 - 1])])
@@ -474,7 +477,8 @@ def dictionary_vectors():
         ("dictionary/encode/nested", "Nested objects, arrays, booleans, null, empty containers", "state", nested),
         ("dictionary/encode/unicode", "Non-ASCII is raw UTF-8, never \\u-escaped, in keys and values", "names", uni),
         ("dictionary/encode/escapes", "JSON.stringify escaping: \\\" \\\\ \\n \\t \\b \\f \\r, other controls as \\u00xx (lowercase), DEL / U+2028 / '/' raw", "esc", esc),
-        ("dictionary/encode/floats", "ECMAScript number formatting: 1 not 1.0, 1e-7, 0.000001, 100000000000000000000, 1e+21, -0 as 0", "floats", floats),
+        ("dictionary/encode/floats", "ECMAScript number formatting: 1 not 1.0, 1e-7, 0.000001, 100000000000000000000 "
+         "(read back as an exact integer: bigint in TS), 1e+21, -0 as 0", "floats", floats),
         ("dictionary/encode/bigint", "Integers beyond ±(2^53-1) are exact integer literals (bigint in TS)", "ids", bigs),
         ("dictionary/encode/top-level-array", "A dictionary payload may be any JSON value (seeds send lists too)", "list", [1, "two", OrderedDict([("three", 3)])]),
         ("dictionary/encode/empty-object", "Empty object", "nothing", OrderedDict()),
