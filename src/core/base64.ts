@@ -23,3 +23,24 @@ export function base64DecodedLength(canonical: string): number {
   const eq = canonical.endsWith("==") ? 2 : canonical.endsWith("=") ? 1 : 0;
   return (canonical.length / 4) * 3 - eq;
 }
+
+/**
+ * Strict decode on top of a runtime decoder. Fast path: decoders such as Node's Buffer skip
+ * characters that are not base64 (so the output comes out short) and read the URL-safe `-_` too;
+ * a decode of the expected length without `-`/`_` in the input proves the text was standard
+ * base64. Anything else takes the careful path, which accepts only whitespace as extra.
+ */
+export function decodeBase64Strict(text: string, decode: (canonical: string) => Uint8Array): Uint8Array | null {
+  const n = text.length;
+  const eq = text.charCodeAt(n - 1) === 61 ? (text.charCodeAt(n - 2) === 61 ? 2 : 1) : 0;
+  if (n % 4 !== 1 && text.indexOf("-") < 0 && text.indexOf("_") < 0) {
+    try {
+      const out = decode(text);
+      if (out.byteLength === Math.floor(((n - eq) * 3) / 4) && (eq === 0 || n % 4 === 0)) return out;
+    } catch {
+      // fall through to the careful path
+    }
+  }
+  const canonical = normalizeBase64(text);
+  return canonical === null ? null : decode(canonical);
+}

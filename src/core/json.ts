@@ -9,17 +9,32 @@ const TOKENS = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])-?\d{16,}(?![.\deE])/g;
 const MARK = "\u0000natsbridge-bigint:";
 
 export function parseJson(text: string): unknown {
-  let unsafe = false;
-  if (/\d{16,}/.test(text)) {
-    text = text.replace(TOKENS, (tok) => {
-      if (tok[0] === '"') return tok;
-      if (Number.isSafeInteger(Number(tok))) return tok;
-      unsafe = true;
-      return JSON.stringify(MARK + tok);
-    });
+  const value = JSON.parse(text);
+  // Rounding only ever produces integer-valued doubles beyond 2^53, so a value without one cannot
+  // have lost anything; only then is the (slower) exact pass needed.
+  return hasUnsafeInteger(value) ? parseExact(text) : value;
+}
+
+function hasUnsafeInteger(v: unknown): boolean {
+  if (typeof v === "number") return Number.isInteger(v) && !Number.isSafeInteger(v);
+  if (typeof v !== "object" || v === null) return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (hasUnsafeInteger(x)) return true;
+    return false;
   }
+  for (const k in v) if (hasUnsafeInteger((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
+function parseExact(text: string): unknown {
+  let unsafe = false;
+  const marked = text.replace(TOKENS, (tok) => {
+    if (tok[0] === '"' || Number.isSafeInteger(Number(tok))) return tok;
+    unsafe = true;
+    return JSON.stringify(MARK + tok);
+  });
   if (!unsafe) return JSON.parse(text);
-  return JSON.parse(text, (_k, v) => (typeof v === "string" && v.startsWith(MARK) ? BigInt(v.slice(MARK.length)) : v));
+  return JSON.parse(marked, (_k, v) => (typeof v === "string" && v.startsWith(MARK) ? BigInt(v.slice(MARK.length)) : v));
 }
 
 export function stringifyJson(value: unknown): string {

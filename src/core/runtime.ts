@@ -33,7 +33,10 @@ export interface Runtime {
   FormData: new () => { append(name: string, value: any, filename?: string): void };
   Blob: new (parts: any[], opts?: { type?: string }) => unknown;
   base64Encode(bytes: Uint8Array): string;
-  /** Decodes already-validated standard base64. */
+  /**
+   * Decodes standard base64. It may be lenient (skip bad characters) or throw: the core checks the
+   * output length against the input and re-validates strictly whenever they disagree.
+   */
   base64Decode(text: string): Uint8Array;
   /** Environment variable lookup (Node) or nothing (browser). */
   env(name: string): string | undefined;

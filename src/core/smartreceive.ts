@@ -1,5 +1,5 @@
 import { asBytes, utf8Decode } from "./bytes.js";
-import { normalizeBase64, base64DecodedLength } from "./base64.js";
+import { decodeBase64Strict } from "./base64.js";
 import { parseEnvelope, payloadTypeOf, type ParsedPayload } from "./envelope.js";
 import { NatsBridgeError, withCorrelation } from "./errors.js";
 import { parseJson } from "./json.js";
@@ -48,22 +48,21 @@ interface Checked {
   p: ParsedPayload;
   payload_type: string;
   serializer: Serializer;
-  base64?: string;
+  bytes?: Uint8Array;
 }
 
 /** Everything that can be judged without the network is judged first, so a bad envelope costs no downloads. */
-function check(p: ParsedPayload, i: number): Checked {
+function check(p: ParsedPayload, i: number, decode: (b64: string) => Uint8Array): Checked {
   const where = `payload ${i} (${JSON.stringify(p.dataname)})`;
   const payload_type = payloadTypeOf(p);
   if (payload_type === undefined) throw new NatsBridgeError("INVALID_ENVELOPE", `${where} has no payload_type`);
   const serializer = getSerializer(payload_type);
   if (p.transport === "direct") {
     if (p.encoding != null && p.encoding !== "base64") throw new NatsBridgeError("INVALID_ENVELOPE", `${where}: direct transport needs encoding "base64", got ${JSON.stringify(p.encoding)}`);
-    const base64 = normalizeBase64(p.data);
-    if (base64 === null) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where}: data is not valid base64`);
-    const n = base64DecodedLength(base64);
-    if (p.size != null && p.size !== n) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where}: size says ${p.size} bytes but data holds ${n}`);
-    return { p, payload_type, serializer, base64 };
+    const bytes = decodeBase64Strict(p.data, decode);
+    if (bytes === null) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where}: data is not valid base64`);
+    if (p.size != null && p.size !== bytes.byteLength) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where}: size says ${p.size} bytes but data holds ${bytes.byteLength}`);
+    return { p, payload_type, serializer, bytes };
   }
   if (p.transport === "link") {
     if (p.encoding != null && p.encoding !== "none") throw new NatsBridgeError("INVALID_ENVELOPE", `${where}: link transport needs encoding "none", got ${JSON.stringify(p.encoding)}`);
@@ -83,9 +82,9 @@ function check(p: ParsedPayload, i: number): Checked {
 async function materialize(ctx: ReceiveContext, c: Checked, o: Required<Pick<SmartreceiveOptions, "max_retries" | "base_delay" | "max_delay">> & { download: DownloadHandler; trace: Trace }, correlation_id: string): Promise<ReceivedTuple> {
   const { p } = c;
   let bytes: Uint8Array;
-  if (c.base64 !== undefined) {
+  if (c.bytes !== undefined) {
     o.trace(correlation_id, `Direct transport - decoding payload '${p.dataname}'`);
-    bytes = ctx.runtime.base64Decode(c.base64);
+    bytes = c.bytes;
   } else {
     o.trace(correlation_id, `Link transport - fetching '${p.dataname}' from URL: ${p.data}`);
     let got: unknown;
@@ -127,7 +126,7 @@ export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, op
       trace,
     };
     trace(correlation_id, "Processing received message");
-    const checked = env.payloads.map(check);
+    const checked = env.payloads.map((p, i) => check(p, i, ctx.runtime.base64Decode));
     const payloads = await Promise.all(checked.map((c) => materialize(ctx, c, settings, correlation_id)));
     const { payloads: _wire, ...header } = env;
     return { ...header, payloads };

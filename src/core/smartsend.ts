@@ -1,5 +1,5 @@
 import { utf8Encode } from "./bytes.js";
-import { buildEnvelope, directPayload, linkPayload, type EnvelopeHeader } from "./envelope.js";
+import { buildEnvelope, directPayload, envelopeJson, linkPayload, type EnvelopeHeader } from "./envelope.js";
 import { NatsBridgeError, withCorrelation } from "./errors.js";
 import { stringifyJson } from "./json.js";
 import { makeTrace } from "./log.js";
@@ -129,7 +129,7 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
     }
     env = buildEnvelope(header, payloads);
     try {
-      json = stringifyJson(env);
+      json = envelopeJson(env, stringifyJson);
     } catch (e) {
       throw new NatsBridgeError("SERIALIZATION_ERROR", `envelope metadata is not JSON-serializable: ${(e as Error).message}`, { cause: e });
     }
