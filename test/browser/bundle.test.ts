@@ -13,9 +13,20 @@ const ALLOWED_DEPS = ["nats.ws", "apache-arrow", "zod", "flatbuffers", "tslib", 
 const OWN_CODE_BUDGET = 60_000;
 
 let pkg: Awaited<ReturnType<typeof buildPackage>>;
+// A failed build must fail every test, not leave them "skipped" as a throwing beforeAll would.
+let setupError: unknown;
 beforeAll(async () => {
-  pkg = await buildPackage();
+  try {
+    pkg = await buildPackage();
+  } catch (e) {
+    setupError = e;
+  }
 });
+const test = (name: string, fn: (ctx: { annotate: (m: string, t?: string) => Promise<unknown> }) => Promise<void>) =>
+  it(name, async (ctx) => {
+    if (setupError !== undefined) throw setupError;
+    await fn(ctx);
+  });
 afterAll(async () => {
   await pkg?.dispose();
 });
@@ -35,7 +46,7 @@ function bytesByPackage(meta: Metafile, output: string): Record<string, number> 
 }
 
 describe("browser bundle of the built package", () => {
-  it("contains no Node built-in, no nats (TCP) and no undici, and resolves the browser build", async () => {
+  test("contains no Node built-in, no nats (TCP) and no undici, and resolves the browser build", async () => {
     const outdir = join(pkg.pkgDir, "out-esm");
     const b = await bundleForBrowser({
       pkgDir: pkg.pkgDir,
@@ -55,7 +66,7 @@ describe("browser bundle of the built package", () => {
     expect(own.filter((i) => /dist\/(node|fileserver)\.c?js$/.test(i)), "Node entry points in the browser bundle").toEqual([]);
   });
 
-  it("keeps apache-arrow out of the entry chunk when the app sends no arrowtable (lazy import)", async () => {
+  test("keeps apache-arrow out of the entry chunk when the app sends no arrowtable (lazy import)", async () => {
     const outdir = join(pkg.pkgDir, "out-split");
     const b = await bundleForBrowser({
       pkgDir: pkg.pkgDir,
@@ -80,7 +91,7 @@ describe("browser bundle of the built package", () => {
     }
   });
 
-  it("gives CommonJS consumers in a browser bundle the ESM browser build (nats.ws's CJS build needs Node)", async () => {
+  test("gives CommonJS consumers in a browser bundle the ESM browser build (nats.ws's CJS build needs Node)", async () => {
     // nats.ws's `require` entry loads nkeys.js, which calls require("util"); its ESM entry does not.
     // So the `browser` condition has no `require` branch: bundlers hand require() the ESM build.
     const b = await bundleForBrowser({
@@ -95,7 +106,7 @@ describe("browser bundle of the built package", () => {
     expect(inputs.map(packageOf).filter((d) => d === "nats" || d === "undici" || d === "nkeys.js")).toEqual([]);
   });
 
-  it("does not expose natsbridge/fileserver (Node only) to browser bundles", async () => {
+  test("does not expose natsbridge/fileserver (Node only) to browser bundles", async () => {
     await expect(
       esbuild({
         stdin: { contents: 'import { startFileServer } from "natsbridge/fileserver"; console.log(startFileServer);', resolveDir: pkg.pkgDir, sourcefile: "app.js" },
@@ -108,7 +119,7 @@ describe("browser bundle of the built package", () => {
     ).rejects.toThrow(/fileserver/);
   });
 
-  it("reports the size of natsbridge's own code", async ({ annotate }) => {
+  test("reports the size of natsbridge's own code", async ({ annotate }) => {
     // The whole public API (export *), minified, with the third-party dependencies left external.
     const own = await bundleForBrowser({
       pkgDir: pkg.pkgDir,

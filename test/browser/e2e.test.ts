@@ -45,25 +45,43 @@ async function timed<T>(name: string, f: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * A failed setup (no Chromium, no nats-server, a build error) must fail every test, not leave them
+ * "skipped" as a throwing beforeAll would: keep the error and rethrow it from each test.
+ */
+let setupError: unknown;
+const test = (name: string, fn: () => Promise<void>) =>
+  it(name, async () => {
+    if (setupError !== undefined) throw setupError;
+    await fn();
+  });
+
 beforeAll(async () => {
-  // Everything in parallel: the package build + page bundle, the servers, the browser.
-  const pageBuild = (async () => {
-    pkg = await timed("build package (tsup)", buildPackage);
-    const outdir = join(pkg.pkgDir, "page");
-    const b = await timed("bundle page (esbuild)", () =>
-      bundleForBrowser({ pkgDir: pkg.pkgDir, entryPoints: { "e2e-page": join(ROOT, "test/browser/fixtures/e2e-page.ts") }, outdir, splitting: true }),
-    );
-    expect(unexpectedBuiltins(b.builtins)).toEqual([]);
-    const html = `<!doctype html><meta charset="utf-8"><title>natsbridge e2e</title><script type="module" src="/e2e-page.js"></script><body>e2e</body>`;
-    site = await startStaticServer(outdir, { "/index.html": html });
-  })();
-  [nats, files, browser] = await Promise.all([
-    timed("start nats-server", () => startNatsServer()),
-    startFileServer({ host: "127.0.0.1" }),
-    timed("launch chromium", launchChromium),
-    pageBuild,
-  ]);
-  nc = await connect({ servers: nats.url });
+  try {
+    // Everything in parallel: the package build + page bundle, the servers, the browser.
+    const pageBuild = (async () => {
+      pkg = await timed("build package (tsup)", buildPackage);
+      const outdir = join(pkg.pkgDir, "page");
+      const b = await timed("bundle page (esbuild)", () =>
+        bundleForBrowser({ pkgDir: pkg.pkgDir, entryPoints: { "e2e-page": join(ROOT, "test/browser/fixtures/e2e-page.ts") }, outdir, splitting: true }),
+      );
+      expect(unexpectedBuiltins(b.builtins)).toEqual([]);
+      const html = `<!doctype html><meta charset="utf-8"><title>natsbridge e2e</title><script type="module" src="/e2e-page.js"></script><body>e2e</body>`;
+      site = await startStaticServer(outdir, { "/index.html": html });
+    })();
+    // allSettled: whatever did start is assigned, so afterAll stops it even when something else failed.
+    const results = await Promise.allSettled([
+      timed("start nats-server", () => startNatsServer()).then((h) => (nats = h)),
+      startFileServer({ host: "127.0.0.1" }).then((f) => (files = f)),
+      timed("launch chromium", launchChromium).then((b) => (browser = b)),
+      pageBuild,
+    ]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+    nc = await connect({ servers: nats.url });
+  } catch (e) {
+    setupError = e;
+  }
 });
 
 afterAll(async () => {
@@ -211,7 +229,7 @@ function checkNodePayloadsInBrowser(r: ReceivedReport): void {
 }
 
 describe("Chromium receives from a Node sender", () => {
-  it("every payload type, direct (default threshold; the 1.2 MB one by link) and all by link (cross-origin downloads)", async () => {
+  test("every payload type, direct (default threshold; the 1.2 MB one by link) and all by link (cross-origin downloads)", async () => {
     const { page, log } = await openPage();
     const info = await page.evaluate(() => window.e2e.info());
     expect(info).toMatchObject({ hasBuffer: false, hasProcess: false, isSecureContext: true });
@@ -245,7 +263,7 @@ describe("Chromium receives from a Node sender", () => {
 });
 
 describe("Chromium sends to a Node receiver", () => {
-  it("every payload type, direct and by link (uploads from the browser), decoded by the Node entry", async () => {
+  test("every payload type, direct and by link (uploads from the browser), decoded by the Node entry", async () => {
     const { page, log } = await openPage();
     const subject = uniqueSubject("e2e.from-browser");
     const raw = await rawEnvelopes(subject);
@@ -327,7 +345,7 @@ describe("Chromium sends to a Node receiver", () => {
     await page.close();
   });
 
-  it("rejects a nats:// broker_url in the browser with NATS_CONNECTION_FAILED and says why", async () => {
+  test("rejects a nats:// broker_url in the browser with NATS_CONNECTION_FAILED and says why", async () => {
     const { page } = await openPage();
     const r = await page.evaluate(() => window.e2e.tryNatsUrl());
     expect(r).toMatchObject({ thrown: true, isNatsBridgeError: true, name: "NatsBridgeError", code: "NATS_CONNECTION_FAILED" });
@@ -337,7 +355,7 @@ describe("Chromium sends to a Node receiver", () => {
 });
 
 describe("Chromium without native Uint8Array base64 (pure-JS codec)", () => {
-  it("round-trips direct payloads both ways", async () => {
+  test("round-trips direct payloads both ways", async () => {
     const { page, log } = await openPage({ withoutNativeBase64: true });
     expect((await page.evaluate(() => window.e2e.info())).nativeBase64).toBe(false);
     const subject = uniqueSubject("e2e.js-base64");
@@ -360,7 +378,7 @@ describe("Chromium without native Uint8Array base64 (pure-JS codec)", () => {
 });
 
 describe("examples/browser (npm run example:browser)", () => {
-  it("sends text, an image and a large file from the page and lists them as received", async () => {
+  test("sends text, an image and a large file from the page and lists them as received", async () => {
     const { startExample } = await import("../../examples/browser/serve.js");
     const ex = await timed("start example", () => startExample());
     const page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
