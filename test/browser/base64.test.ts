@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { base64DecodeJs, base64EncodeJs } from "../../src/browser/base64.js";
+import { decodeBase64Strict } from "../../src/core/base64.js";
 
 // The pure-JS codec is what old browsers use; Node 20 has no Uint8Array.fromBase64, so this is
 // also what runs here. The native path is exercised in Chromium by test/browser/e2e.test.ts.
@@ -42,5 +43,21 @@ describe("browser pure-JS base64", () => {
     expect(back.length).toBe(bytes.length);
     expect(t1 - t0).toBeLessThan(1000);
     expect(t2 - t1).toBeLessThan(1000);
+  });
+});
+
+describe("pure-JS decoder under the core's strict check (decodeBase64Strict)", () => {
+  it("accepts what Buffer accepts and rejects what the wire format rejects", () => {
+    const hello = (t: string) => {
+      const out = decodeBase64Strict(t, base64DecodeJs);
+      return out === null ? null : new TextDecoder().decode(out);
+    };
+    expect(hello("aGVsbG8=")).toBe("hello");
+    expect(hello("aGVsbG8")).toBe("hello");
+    expect(hello("aGVs\nbG8=\n")).toBe("hello");
+    expect(hello("aGVs-G8_")).toBeNull();
+    expect(hello("aGVs*G8=")).toBeNull();
+    expect(hello("aGVsbG8===")).toBeNull();
+    expect(hello("a")).toBeNull();
   });
 });
