@@ -32,8 +32,10 @@ export function createBridge(runtime: Runtime): Bridge {
   const connections = new ConnectionCache((url) => runtime.connect(url));
   const plikOneshotUpload = makePlikUploader(runtime, { oneShot: true });
   const fetchWithBackoff = makeFetchWithBackoff(runtime);
-  const sendCtx = { runtime, connections, defaultUpload: plikOneshotUpload };
-  const receiveCtx = { runtime, defaultDownload: fetchWithBackoff };
+  let flag: { v: string | undefined } | undefined;
+  const logFlag = () => (flag ??= { v: runtime.env("NATSBRIDGE_LOG") }).v;
+  const sendCtx = { runtime, connections, defaultUpload: plikOneshotUpload, logFlag };
+  const receiveCtx = { runtime, defaultDownload: fetchWithBackoff, logFlag };
   return {
     smartsend: (subject, data, options) => smartsend(sendCtx, subject, data, options),
     smartreceive: (msg, options) => smartreceive(receiveCtx, msg, options),

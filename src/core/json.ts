@@ -38,14 +38,21 @@ function parseExact(text: string): unknown {
 }
 
 export function stringifyJson(value: unknown): string {
-  let big = false;
-  const out = JSON.stringify(value, (_k, v) => {
-    if (typeof v !== "bigint") return v;
-    big = true;
-    return MARK + v.toString();
-  });
+  let out: string | undefined;
+  try {
+    out = JSON.stringify(value);
+  } catch (e) {
+    // Only a bigint (or a cycle, which fails below too) makes plain JSON.stringify throw; the
+    // replacer pass costs a callback per value, so it is kept off the common path.
+    if (!(e instanceof TypeError) || !/BigInt/i.test(e.message)) throw e;
+    return stringifyWithBigInts(value);
+  }
   if (out === undefined) throw new TypeError("value is not representable as JSON");
-  if (!big) return out;
+  return out;
+}
+
+function stringifyWithBigInts(value: unknown): string {
+  const out = JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? MARK + v.toString() : v));
   // JSON.stringify escapes U+0000 as \u0000, which no user string can produce unescaped.
   return out.replace(/"\\u0000natsbridge-bigint:(-?\d+)"/g, "$1");
 }

@@ -15,9 +15,9 @@ export function setLogger(logger: Logger): void {
   defaultSink = logger;
 }
 
-export function makeTrace(option: boolean | Logger | undefined, envFlag: string | undefined): Trace {
-  const sink = typeof option === "function" ? option : option === true || (option === undefined && isOn(envFlag)) ? defaultSink : null;
-  if (!sink) return silent;
+export function makeTrace(option: boolean | Logger | undefined, envFlag: () => string | undefined): Trace {
+  if (option === false || (option === undefined && !isOn(envFlag()))) return silent;
+  const sink = typeof option === "function" ? option : defaultSink;
   return (correlation_id, message) => sink(`[${new Date().toISOString()}] [Correlation: ${correlation_id}] ${message}`);
 }
 

@@ -11,6 +11,7 @@ import type { DownloadHandler, ReceivedEnvelope, ReceivedTuple, SmartreceiveOpti
 export interface ReceiveContext {
   runtime: Runtime;
   defaultDownload: DownloadHandler;
+  logFlag: () => string | undefined;
 }
 
 /** A NATS message (anything with `data: Uint8Array`), raw bytes, a JSON string, or an already parsed object. */
@@ -115,7 +116,7 @@ export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, op
   const env = parseEnvelope(parsed);
   const correlation_id = env.correlation_id;
   try {
-    const trace = makeTrace(o.log, ctx.runtime.env("NATSBRIDGE_LOG"));
+    const trace = makeTrace(o.log, ctx.logFlag);
     const download = o.fileserver_download_handler ?? ctx.defaultDownload;
     if (typeof download !== "function") throw new NatsBridgeError("INVALID_OPTIONS", "fileserver_download_handler must be a function");
     const settings = {

@@ -17,6 +17,8 @@ export interface SendContext {
   runtime: Runtime;
   connections: ConnectionCache;
   defaultUpload: UploadHandler;
+  /** NATSBRIDGE_LOG, read once: environment lookups are native calls too slow for every message. */
+  logFlag: () => string | undefined;
 }
 
 const optionString = (o: SmartsendOptions, k: keyof SmartsendOptions, dflt: string): string => {
@@ -59,7 +61,7 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
   const upload = o.fileserver_upload_handler ?? ctx.defaultUpload;
   if (typeof upload !== "function") throw new NatsBridgeError("INVALID_OPTIONS", "fileserver_upload_handler must be a function");
   const is_publish = o.is_publish ?? true;
-  const trace = makeTrace(o.log, ctx.runtime.env("NATSBRIDGE_LOG"));
+  const trace = makeTrace(o.log, ctx.logFlag);
 
   const header: EnvelopeHeader = {
     correlation_id,

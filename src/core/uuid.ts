@@ -4,9 +4,18 @@
  */
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
+// getRandomValues costs a native call each time (a quarter of a small send when called per id);
+// drawing 256 ids' worth at once keeps the same randomness for a fraction of the cost.
+const POOL_IDS = 256;
+const pool = new Uint8Array(16 * POOL_IDS);
+let next = POOL_IDS;
+
 export function uuidv4(): string {
-  const b = new Uint8Array(16);
-  globalThis.crypto.getRandomValues(b);
+  if (next === POOL_IDS) {
+    globalThis.crypto.getRandomValues(pool);
+    next = 0;
+  }
+  const b = pool.subarray(next * 16, ++next * 16);
   b[6] = (b[6]! & 0x0f) | 0x40; // version 4
   b[8] = (b[8]! & 0x3f) | 0x80; // RFC 4122 variant
   const h = (i: number) => HEX[b[i]!]!;

@@ -44,7 +44,9 @@ export function makeFetchWithBackoff(runtime: Runtime, defaults: FetchWithBackof
       let permanent = false;
       made = attempt;
       try {
-        const res = await runtime.fetch(url, { signal: ctl.signal });
+        // Redirects are not followed: real Plik answers a used-up one-shot link with a 301 to its
+        // web UI, whose HTML page would otherwise arrive as the payload.
+        const res = await runtime.fetch(url, { signal: ctl.signal, redirect: "manual" });
         if (res.status === 200) {
           const body = asBytes(await res.arrayBuffer())!;
           trace(correlation_id, `Successfully fetched data from ${url} on attempt ${attempt}`);
