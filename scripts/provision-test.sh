@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Everything the full test suite needs beyond npm packages, installed when missing:
+# nats-server (apt, else go install), Debian's Chromium for the browser tests, and the Python
+# virtualenv for the interop peer. Fast and silent-ish when everything is already there, so it runs
+# before every `npm test`.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+node "$ROOT/scripts/ensure-tools.mjs"
+
+CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [[ ! -x "$CHROMIUM" ]]; then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    echo "provision-test: installing Debian's chromium for the browser tests" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-cache policy chromium | grep -q 'Candidate: [0-9]' || apt-get update -qq
+    apt-get install -y -qq chromium fonts-liberation >/dev/null
+  fi
+  [[ -x "$CHROMIUM" ]] || { echo "provision-test: $CHROMIUM missing; install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH" >&2; exit 1; }
+fi
+
+bash "$ROOT/scripts/provision-python.sh" >/dev/null
