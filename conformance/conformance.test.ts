@@ -23,6 +23,7 @@ import {
   wrapPayloadJson,
   type DecodeVector,
   type EncodeEnvelopeVector,
+  type EncodeRejectVector,
   type EncodeVector,
   type RejectVector,
   type Vector,
@@ -97,6 +98,13 @@ async function runEncodeEnvelope(v: EncodeEnvelopeVector): Promise<void> {
   expect(env).toStrictEqual(JSON.parse(expected));
 }
 
+async function runEncodeReject(v: EncodeRejectVector): Promise<void> {
+  if (!v.senders.includes("ts")) return;
+  const { dataname, payload_type, data } = v.input;
+  const code = await codeOf(smartsend("/conformance", [[dataname, fromMarked(data), payload_type]] as any, sendOpts));
+  expect(code, v.description).toBe(v.error);
+}
+
 async function runDecode(v: DecodeVector): Promise<void> {
   const env = await smartreceive({ data: messageBytes(v.message) }, { fileserver_download_handler: downloadStub(v.downloads) as any });
   fail(diffEnvelope(env, v.expected, { arrowNullable: true }));
@@ -113,6 +121,8 @@ function runVector(v: Vector): Promise<void> {
       return runEncode(v);
     case "encode_envelope":
       return runEncodeEnvelope(v);
+    case "encode_reject":
+      return runEncodeReject(v);
     case "decode":
       return runDecode(v);
     case "reject":
@@ -123,7 +133,7 @@ function runVector(v: Vector): Promise<void> {
 describe("vectors: natsbridge (TypeScript)", () => {
   it("vector files are present and well-formed", () => {
     expect(files.map((f) => f.file)).toEqual(
-      expect.arrayContaining(["arrowtable.json", "binary.json", "dictionary.json", "envelope.json", "jsontable.json", "reject.json", "text.json"]),
+      expect.arrayContaining(["arrowtable.json", "binary.json", "dictionary.json", "encode_reject.json", "envelope.json", "jsontable.json", "reject.json", "text.json"]),
     );
     const ids = new Set<string>();
     for (const f of files) {

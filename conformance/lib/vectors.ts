@@ -14,7 +14,7 @@ export const FORMAT = "natsbridge-conformance/1";
 
 export interface VectorBase {
   id: string;
-  kind: "encode" | "encode_envelope" | "decode" | "reject";
+  kind: "encode" | "encode_envelope" | "encode_reject" | "decode" | "reject";
   description: string;
   style?: string;
 }
@@ -55,7 +55,13 @@ export interface RejectVector extends VectorBase {
   downloads?: Record<string, unknown>;
   error: string;
 }
-export type Vector = EncodeVector | EncodeEnvelopeVector | DecodeVector | RejectVector;
+export interface EncodeRejectVector extends VectorBase {
+  kind: "encode_reject";
+  senders: string[];
+  input: { dataname: string; payload_type: string; data: unknown };
+  error: string;
+}
+export type Vector = EncodeVector | EncodeEnvelopeVector | EncodeRejectVector | DecodeVector | RejectVector;
 export interface VectorFile {
   file: string;
   format: string;
@@ -102,6 +108,8 @@ export function fromMarked(v: unknown): any {
       if (k === "$hex") return hexToBytes(o.$hex as string);
       if (k === "$base64") return b64ToBytes(o.$base64 as string);
       if (k === "$bigint") return BigInt(o.$bigint as string);
+      if (k === "$float") return Number(o.$float as string);
+      if (k === "$utf16") return String.fromCharCode(...(o.$utf16 as number[]));
       if (k === "$arrow") {
         const a = o.$arrow as any;
         return new ArrowExpect(a.format, a.schema, a.num_rows, fromMarked(a.rows), a.ipc ? fromMarked(a.ipc) : undefined);

@@ -703,8 +703,11 @@ def serialize(data, payload_type):
         if not isinstance(data, str):
             raise _err("SERIALIZATION_ERROR", "text data must be a str")
         try:
-            return data.encode("utf-8")
-        except UnicodeError:
+            b = data.encode("utf-8")
+            if _IS_MICROPYTHON:
+                utf8_check(b)  # MicroPython lets chr(0xD800) into a str and encodes it as CESU-8
+            return b
+        except (UnicodeError, ValueError):
             raise _err("SERIALIZATION_ERROR", "text is not encodable as UTF-8 (lone surrogate?)")
     if payload_type == "dictionary":
         return _json_bytes(data, "dictionary")

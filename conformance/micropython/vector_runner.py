@@ -41,6 +41,10 @@ def from_marked(v):
                     return int(v[k])
                 if k == "$arrow":
                     return ArrowExpect(v[k])
+                if k == "$float":
+                    return float(v[k].lower().replace("infinity", "inf"))
+                if k == "$utf16":
+                    return utf16_to_str(v[k])
         out = nb.OrderedDict()
         for k in v:
             out[k] = from_marked(v[k])
@@ -48,6 +52,23 @@ def from_marked(v):
     if isinstance(v, list):
         return [from_marked(x) for x in v]
     return v
+
+
+def utf16_to_str(units):
+    """UTF-16 code units -> str; valid pairs are joined, a lone surrogate stays a lone surrogate
+    (CPython) - MicroPython builds it too, as CESU-8 internally."""
+    out = []
+    i = 0
+    n = len(units)
+    while i < n:
+        u = units[i]
+        if 0xD800 <= u <= 0xDBFF and i + 1 < n and 0xDC00 <= units[i + 1] <= 0xDFFF:
+            out.append(chr(0x10000 + ((u - 0xD800) << 10) + (units[i + 1] - 0xDC00)))
+            i += 2
+        else:
+            out.append(chr(u))
+            i += 1
+    return "".join(out)
 
 
 def to_marked(v):
@@ -265,7 +286,20 @@ def run_reject(v):
     return "accepted; expected " + v["error"]
 
 
-RUNNERS = {"encode": run_encode, "encode_envelope": run_encode_envelope, "decode": run_decode, "reject": run_reject}
+def run_encode_reject(v):
+    if "mpy" not in v["senders"]:
+        return "n/a"
+    inp = v["input"]
+    try:
+        nb.smartsend("/conformance", [(inp["dataname"], from_marked(inp["data"]), inp["payload_type"])], is_publish=False)
+    except nb.NatsBridgeError as e:
+        if e.code != v["error"]:
+            return "expected " + v["error"] + ", got " + e.code + " (" + e.message + ")"
+        return None
+    return "sent; expected " + v["error"]
+
+
+RUNNERS = {"encode_reject": run_encode_reject, "encode": run_encode, "encode_envelope": run_encode_envelope, "decode": run_decode, "reject": run_reject}
 
 
 def load_dir(path):

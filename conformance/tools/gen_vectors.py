@@ -482,6 +482,9 @@ def dictionary_vectors():
         ("dictionary/encode/bigint", "Integers beyond ±(2^53-1) are exact integer literals (bigint in TS)", "ids", bigs),
         ("dictionary/encode/top-level-array", "A dictionary payload may be any JSON value (seeds send lists too)", "list", [1, "two", OrderedDict([("three", 3)])]),
         ("dictionary/encode/empty-object", "Empty object", "nothing", OrderedDict()),
+        ("dictionary/encode/nul-and-marker-lookalikes", "Strings with U+0000 and text that looks like an internal bigint "
+         "marker stay strings, next to a real big integer (\\u0000 escape on the wire)", "nul",
+         OrderedDict([("nul", "\u0000natsbridge-bigint:5"), ("plain_nul", "a\u0000b"), ("big", 2 ** 64)])),
     ]
     for vid, desc, name, value in cases:
         decoded = floats_decoded if vid.endswith("floats") else value
@@ -950,6 +953,31 @@ def reject_vectors():
     return vs
 
 
+def encode_reject_vectors():
+    """What a sender must refuse rather than send something else (strict in what we send)."""
+    def rj(vid, desc, ptype, data, code, senders=("ts", "mpy")):
+        return OrderedDict([("id", vid), ("kind", "encode_reject"), ("description", desc), ("senders", list(senders)),
+                            ("input", OrderedDict([("dataname", "x"), ("payload_type", ptype), ("data", data)])), ("error", code)])
+    SE = "SERIALIZATION_ERROR"
+    return [
+        rj("send/reject/text-lone-surrogate", "A lone UTF-16 surrogate has no UTF-8 form: refuse instead of sending U+FFFD",
+           "text", {"$utf16": [0x61, 0xD800, 0x62]}, SE),
+        rj("send/reject/text-not-a-string", "text must be a string", "text", 42, SE),
+        rj("send/reject/binary-given-text", "binary must be bytes, not a string", "binary", "abc", SE),
+        rj("send/reject/image-given-array", "image must be bytes, not an array of numbers", "image", [137, 80, 78, 71], SE),
+        rj("send/reject/dictionary-nan", "NaN is not JSON: refuse instead of sending null (or Python's bare NaN)",
+           "dictionary", OrderedDict([("v", {"$float": "NaN"})]), SE),
+        rj("send/reject/dictionary-infinity", "Infinity is not JSON", "dictionary", [1, {"$float": "-Infinity"}], SE),
+        rj("send/reject/unknown-type", "Unknown payload_type on send", "spreadsheet", "a,b", "INVALID_PAYLOAD_TYPE"),
+        rj("send/reject/jsontable-scalar", "A number is not a table", "jsontable", 42, SE),
+        rj("send/reject/jsontable-unequal-columns", "Column arrays of different lengths", "jsontable",
+           OrderedDict([("a", [1, 2]), ("b", [1])]), SE),
+        rj("send/reject/jsontable-scalar-rows", "Rows must be objects or arrays", "jsontable", [1, 2, 3], SE),
+        rj("send/reject/arrowtable-no-rows", "Zero row objects: no schema to infer (TS); not Arrow IPC bytes (mpy)",
+           "arrowtable", [], SE),
+    ]
+
+
 # ------------------------------------------------------------------ output
 
 FILES = [
@@ -960,6 +988,7 @@ FILES = [
     ("arrowtable", "arrowtable payloads (desktop only): Arrow IPC file format sent, file or stream format read", arrowtable_vectors),
     ("envelope", "whole envelopes: field order and defaults on send, every peer style on receive, link transport", envelope_vectors),
     ("reject", "malformed envelopes a receiver must reject, with the error code", reject_vectors),
+    ("encode_reject", "values a sender must refuse (with the error code) rather than send something else", encode_reject_vectors),
 ]
 
 
