@@ -223,6 +223,37 @@ describe("dev file server (Plik subset)", () => {
     expect(got.bytes.length).toBe(0);
   });
 
+  it("finishes an upload whose request end arrives after the closing boundary", async () => {
+    // Regression: a disk write asking for backpressure in the chunk that also ended the file
+    // paused the request for a 'drain' that an ended stream never emits, and a paused request
+    // never emits 'end' when the chunked-encoding terminator comes in a later packet.
+    const up = await createUpload(fs.url);
+    const boundary = "----natsbridgeLateEnd";
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="late.bin"\r\n\r\n`);
+    // More than a file stream's 16 KiB buffer, so writing it to disk asks for backpressure.
+    const data = randomBytes(40 * 1024);
+    const tail = Buffer.concat([data, Buffer.from(`\r\n--${boundary}--\r\n`)]);
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${fs.url}/file/${up.id}`, {
+        method: "POST",
+        headers: { "X-UploadToken": up.uploadToken, "Content-Type": `multipart/form-data; boundary=${boundary}` },
+      });
+      req.on("response", (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on("error", reject);
+      req.write(head, () => setTimeout(() => req.write(tail, () => setTimeout(() => req.end(), 300)), 100));
+    });
+    expect(answer.status).toBe(200);
+    const file = JSON.parse(answer.body) as { id: string; fileSize: number };
+    expect(file.fileSize).toBe(data.length);
+    const got = await download(`${fs.url}/file/${up.id}/${file.id}/late.bin`);
+    expect(got.bytes.equals(data)).toBe(true);
+  }, 10_000);
+
   it("removes the partial file when a client disconnects mid-upload", async () => {
     const up = await createUpload(fs.url);
     const boundary = "----natsbridgeAbort";

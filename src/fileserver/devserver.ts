@@ -458,6 +458,8 @@ export async function startFileServer(opts: FileServerOptions = {}): Promise<Fil
       let inFilePart = false;
       let gotFile = false;
       let failed = false;
+      let ended = false;
+      let diskFull = false;
 
       const fail = (err: unknown) => {
         if (failed) return;
@@ -492,14 +494,7 @@ export async function startFileServer(opts: FileServerOptions = {}): Promise<Fil
           if (!inFilePart) return;
           size += data.length;
           if (size > maxUploadBytes) throw new HttpError(413, `file larger than ${maxUploadBytes} bytes`);
-          // Backpressure: stop reading the socket while the disk catches up, so a large upload
-          // never accumulates in memory.
-          if (!out!.write(data)) {
-            req.pause();
-            out!.once("drain", () => {
-              if (!failed) req.resume();
-            });
-          }
+          if (!out!.write(data)) diskFull = true;
         },
         onPartEnd() {
           if (inFilePart) {
@@ -517,10 +512,25 @@ export async function startFileServer(opts: FileServerOptions = {}): Promise<Fil
           parser.write(chunk);
         } catch (e) {
           fail(e instanceof MultipartError ? new HttpError(400, e.message) : e);
+          return;
+        }
+        if (diskFull && !failed) {
+          // Backpressure: stop reading the socket while the disk catches up, so a large upload
+          // never accumulates in memory. A stream that was end()ed in this chunk never emits
+          // 'drain', and a paused request never emits 'end', so 'finish'/'close' resume it too.
+          diskFull = false;
+          req.pause();
+          const w = out!;
+          const go = () => {
+            w.off("drain", go).off("finish", go).off("close", go);
+            if (!failed) req.resume();
+          };
+          w.on("drain", go).on("finish", go).on("close", go);
         }
       };
       req.on("data", onData);
       req.once("end", () => {
+        ended = true;
         if (failed) return;
         try {
           parser.end();
@@ -541,9 +551,10 @@ export async function startFileServer(opts: FileServerOptions = {}): Promise<Fil
           resolve();
         }, fail);
       });
-      // A client that disconnects mid-upload leaves a partial file: remove it.
+      // A client that disconnects mid-upload leaves a partial file: remove it. (`req.complete`
+      // is not the test: it is already true when the body arrived but was not read to the end.)
       req.once("close", () => {
-        if (!req.complete) fail(new HttpError(400, "upload aborted"));
+        if (!ended) fail(new HttpError(400, "upload aborted"));
       });
     });
   }
