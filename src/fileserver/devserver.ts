@@ -500,9 +500,6 @@ export async function startFileServer(opts: FileServerOptions = {}): Promise<Fil
           if (inFilePart) {
             inFilePart = false;
             out!.end();
-            // A stream that is ending never emits 'drain', so a pause for backpressure taken in
-            // this same chunk would never be lifted and the request would hang.
-            if (!failed) req.resume();
           }
         },
       });
