@@ -6,7 +6,9 @@
 
 // Strings are matched first so digits inside them are never touched.
 const TOKENS = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])-?\d{16,}(?![.\deE])/g;
-const MARK = "\u0000natsbridge-bigint:";
+// Placeholders for exact integers carry a fresh random tag each time, so no string in the data can
+// pass for one.
+const freshMark = () => `\u0000natsbridge-bigint-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}:`;
 
 export function parseJson(text: string): unknown {
   const value = JSON.parse(text);
@@ -27,6 +29,7 @@ function hasUnsafeInteger(v: unknown): boolean {
 }
 
 function parseExact(text: string): unknown {
+  const MARK = freshMark();
   let unsafe = false;
   const marked = text.replace(TOKENS, (tok) => {
     if (tok[0] === '"' || Number.isSafeInteger(Number(tok))) return tok;
@@ -52,7 +55,9 @@ export function stringifyJson(value: unknown): string {
 }
 
 function stringifyWithBigInts(value: unknown): string {
+  const MARK = freshMark();
   const out = JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? MARK + v.toString() : v));
-  // JSON.stringify escapes U+0000 as \u0000, which no user string can produce unescaped.
-  return out.replace(/"\\u0000natsbridge-bigint:(-?\d+)"/g, "$1");
+  // JSON.stringify writes U+0000 as the six characters \u0000.
+  const escaped = JSON.stringify(MARK).slice(1, -1).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return out.replace(new RegExp(`"${escaped}(-?\\d+)"`, "g"), "$1");
 }

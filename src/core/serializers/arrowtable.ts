@@ -70,8 +70,11 @@ function rowsToTable(arrow: Arrow, rows: unknown[]): Table {
   }
   const columns: Record<string, any> = {};
   for (const name of names) {
-    const values = rows.map((r) => (r as Record<string, unknown>)[name] ?? null);
-    columns[name] = arrow.vectorFromArray(values, inferType(arrow, name, values));
+    let values = rows.map((r) => (r as Record<string, unknown>)[name] ?? null);
+    const type = inferType(arrow, name, values);
+    // An int64 column (some cell needed a bigint) takes its small integers as bigint too.
+    if (type instanceof arrow.Int64) values = values.map((v) => (typeof v === "number" ? BigInt(v) : v));
+    columns[name] = arrow.vectorFromArray(values, type);
   }
   return new arrow.Table(columns);
 }
@@ -81,7 +84,9 @@ function inferType(arrow: Arrow, name: string, values: unknown[]) {
   const all = (p: (v: unknown) => boolean) => present.every(p);
   if (present.length === 0) return new arrow.Null();
   if (all((v) => typeof v === "boolean")) return new arrow.Bool();
-  if (all((v) => typeof v === "bigint")) return new arrow.Int64();
+  if (all((v) => typeof v === "bigint" || (typeof v === "number" && Number.isSafeInteger(v))) && present.some((v) => typeof v === "bigint")) {
+    return new arrow.Int64();
+  }
   if (all((v) => typeof v === "number" && Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31)) return new arrow.Int32();
   if (all((v) => typeof v === "number")) return new arrow.Float64();
   if (all((v) => typeof v === "string")) return new arrow.Utf8();

@@ -5,6 +5,9 @@ import type { JsonValue } from "../types.js";
 import type { Serializer } from "./registry.js";
 
 export function encodeJson(data: unknown, what: string): Uint8Array {
+  // JSON has no NaN or Infinity: JSON.stringify would write null in their place without a word.
+  const bad = findNonFinite(data, new Set());
+  if (bad !== null) throw new NatsBridgeError("SERIALIZATION_ERROR", `${what} data holds ${bad}, which JSON cannot represent`);
   let s: string;
   try {
     s = stringifyJson(data);
@@ -28,3 +31,15 @@ export const dictionary: Serializer<unknown, JsonValue> = {
   serialize: (data) => encodeJson(data, "dictionary"),
   deserialize: (bytes) => decodeJson(bytes, "dictionary") as JsonValue,
 };
+
+function findNonFinite(v: unknown, seen: Set<object>): string | null {
+  if (typeof v === "number") return Number.isFinite(v) ? null : String(v);
+  if (typeof v !== "object" || v === null || seen.has(v)) return null;
+  seen.add(v);
+  const items = Array.isArray(v) ? v : Object.values(v);
+  for (const x of items) {
+    const r = findNonFinite(x, seen);
+    if (r !== null) return r;
+  }
+  return null;
+}
