@@ -28,7 +28,7 @@ import {
   type RejectVector,
   type Vector,
 } from "./lib/vectors.js";
-import { rtDecode, rtEncode, runVectors } from "./micropython/run-mpy.mjs";
+import { rtDecode, rtEncode, rtReencode, runVectors } from "./micropython/run-mpy.mjs";
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const files = loadVectorFiles();
@@ -162,10 +162,11 @@ function python(args: string[], input?: string): { stdout: string; stderr: strin
 }
 
 const cpython = {
+  reencode: (text: string) => python([join(conformanceDir, "python", "mpy_bridge.py"), "reencode"], text).stdout,
   decode: (envelopes: string[]) => JSON.parse(python([join(conformanceDir, "python", "mpy_bridge.py"), "decode"], JSON.stringify(envelopes)).stdout),
   encode: (specs: unknown[]) => JSON.parse(python([join(conformanceDir, "python", "mpy_bridge.py"), "encode"], JSON.stringify(specs)).stdout),
 };
-const wasm = { decode: (e: string[]) => rtDecode(e), encode: (s: unknown[]) => rtEncode(s) };
+const wasm = { reencode: (t: string) => rtReencode(t), decode: (e: string[]) => rtDecode(e), encode: (s: unknown[]) => rtEncode(s) };
 
 describe("vectors: natsbridge_mpy.py", () => {
   it("passes every vector on the real MicroPython runtime (WebAssembly port)", async () => {
@@ -311,6 +312,22 @@ describe.each([
   ["MicroPython (WebAssembly)", wasm],
   ["CPython", cpython],
 ])("round trips: natsbridge (TS) ⇄ natsbridge_mpy.py on %s", (_name, peer) => {
+  it("JSON numbers and strings: natsbridge_mpy re-serializes JSON.stringify output byte for byte", async () => {
+    const r = prng(7);
+    const values: unknown[] = [];
+    for (let i = 0; i < 3000; i++) values.push(r.double());
+    for (let i = 0; i < 300; i++) values.push(r.next() * 10 ** (r.int(60) - 30), Math.round(r.next() * 1e6) / 1e3, r.int(2 ** 31) * (r.next() < 0.5 ? -1 : 1));
+    for (let i = 0; i < 300; i++) values.push(r.str(20));
+    values.push(0, -0, 1, -1, 0.1, 1e21, 1e-7, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 2 ** 53, 123456789012345680000);
+    const text = JSON.stringify(values);
+    const back = await peer.reencode(text);
+    if (back !== text) {
+      const a = JSON.parse(back) as unknown[];
+      const bad = values.map((v, i) => [v, a[i]] as const).filter(([v, w], i) => JSON.stringify(v) !== JSON.stringify(w)).slice(0, 5);
+      expect.fail(`re-serialized JSON differs, e.g. ${bad.map(([v, w]) => `${JSON.stringify(v)} -> ${JSON.stringify(w)}`).join(", ")}`);
+    }
+  });
+
   it(`TS smartsend → natsbridge_mpy smartreceive (${specs.length} envelopes, values compared)`, async () => {
     const sent: { env: any; json: string }[] = [];
     for (const s of specs) {

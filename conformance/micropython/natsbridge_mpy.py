@@ -26,6 +26,7 @@ try:
 except ImportError:
     import uos as os
 import random
+import struct
 import sys
 import time
 
@@ -594,11 +595,9 @@ def js_number(x):
     if x == 0:
         return "0"
     if _IS_MICROPYTHON:
-        s = None
-        for p in range(1, 18):
-            s = "%.*g" % (p, x)
-            if float(s) == x:
-                break
+        s = shortest_repr(x)  # MicroPython's %g rounds ties away from zero and is not exact
+        if x < 0:
+            s = "-" + s
     else:
         s = repr(x)  # CPython: shortest round-trip digits, like ECMAScript
     neg = s[0] == "-"
@@ -635,6 +634,77 @@ def js_number(x):
             r += "." + digits[1:]
         r += "e" + ("+" if ex >= 0 else "-") + str(abs(ex))
     return ("-" + r) if neg else r
+
+
+def _inside(c4, v4, lo, hi, inclusive):
+    if inclusive:
+        return v4 - lo <= c4 <= v4 + hi
+    return v4 - lo < c4 < v4 + hi
+
+
+def shortest_repr(x):
+    """Shortest decimal that reads back as x, ties to even, in exact integer arithmetic (the
+    ECMAScript Number::toString digit choice). Returns "ddd" or "d.ddde<exp>" (no sign)."""
+    bits = int.from_bytes(struct.pack(">d", abs(x)), "big")
+    E = (bits >> 52) & 0x7FF
+    M = bits & 0xFFFFFFFFFFFFF
+    if E == 0:
+        m = M
+        e = -1074
+    else:
+        m = M | (1 << 52)
+        e = E - 1075
+    # value = N * 10**-s exactly; the rounding interval half-widths are scaled by 4 to stay integral
+    if e < 0:
+        s = -e
+        N = m * 5 ** s
+        hi = 2 * 5 ** s
+        lo = 5 ** s if (M == 0 and E > 1) else hi
+    else:
+        s = 0
+        N = m << e
+        hi = 1 << (e + 1)
+        lo = (1 << e) if (M == 0 and E > 1) else hi
+    V4 = 4 * N
+    inclusive = (m % 2) == 0
+    digits = str(N)
+    L = len(digits)
+    head = N
+    cut = 0
+    for p in range(1, 18):
+        if L <= p:
+            head = N
+            cut = 0
+            break
+        cut = L - p
+        pw = 10 ** cut
+        f = N // pw
+        rem = N - f * pw
+        if rem == 0:
+            head = f
+            break
+        # Only the two p-digit neighbours of the value can be inside its rounding interval
+        # (which is lopsided below a power of two, so the nearer one is not always inside).
+        in_f = _inside(4 * f * pw, V4, lo, hi, inclusive)
+        in_c = _inside(4 * (f + 1) * pw, V4, lo, hi, inclusive)
+        if in_f and in_c:
+            d = 2 * rem - pw  # < 0: floor is nearer
+            head = f if (d < 0 or (d == 0 and f % 2 == 0)) else f + 1
+            break
+        if in_f or in_c:
+            head = f if in_f else f + 1
+            break
+    ds = str(head)
+    exp10 = cut - s  # value = head * 10**exp10
+    while len(ds) > 1 and ds[-1] == "0":
+        ds = ds[:-1]
+        exp10 += 1
+    # as d.ddd e<exp>
+    sci = len(ds) - 1 + exp10
+    r = ds[0]
+    if len(ds) > 1:
+        r += "." + ds[1:]
+    return r + "e" + str(sci)
 
 
 # ------------------------------------------------------------------ tables
@@ -1355,7 +1425,25 @@ class NATSClient:
             _sendall(self._sock, data)
         except OSError as e:
             self._connected = False
-            raise _err("NATS_CONNECTION_FAILED", "send failed: " + str(e))
+            why = self._pending_error()
+            raise _err("NATS_CONNECTION_FAILED", "send failed: " + str(e) + (" (server: " + why + ")" if why else ""))
+
+    def _pending_error(self):
+        """After the server dropped us: the -ERR it sent first, if it is still readable."""
+        try:
+            self._sock.settimeout(0.2)
+            for _ in range(8):
+                k = self._buf.find(b"-ERR", self._pos)
+                if k >= 0:
+                    e = self._buf.find(b"\r\n", k)
+                    return bytes(self._buf[k + 4:e if e > 0 else len(self._buf)]).decode().strip().strip("'")
+                chunk = self._sock.recv(4096)
+                if not chunk:
+                    return None
+                self._buf += chunk
+        except Exception:
+            return None
+        return None
 
     def _fill(self, timeout, want=4096):
         if timeout is not None:
@@ -1372,7 +1460,8 @@ class NATSClient:
             raise _err("NATS_CONNECTION_FAILED", "receive failed: " + str(e))
         if not chunk:
             self._connected = False
-            raise _err("NATS_CONNECTION_FAILED", "connection closed by server")
+            why = self._pending_error()
+            raise _err("NATS_CONNECTION_FAILED", "connection closed by server" + (": " + why if why else ""))
         if self._pos > 0:
             self._buf = self._buf[self._pos:]
             self._pos = 0

@@ -18,3 +18,4 @@ export function runVectors(opts?: MpyOptions): Promise<MpySummary>;
 export function rtDecode(envelopes: string[], opts?: MpyOptions): Promise<any[]>;
 export function rtEncode(specs: unknown[], opts?: MpyOptions): Promise<any[]>;
 export function runPython(code: string, opts?: MpyOptions): Promise<string[]>;
+export function rtReencode(jsonText: string, opts?: MpyOptions): Promise<string>;

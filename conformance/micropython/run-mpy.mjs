@@ -102,6 +102,12 @@ export async function rtEncode(specs, opts) {
   return JSON.parse(passText(mp, "rt_encode", JSON.stringify(specs)));
 }
 
+/** json_loads + json_dumps on MicroPython: must reproduce JSON.stringify's text exactly. */
+export async function rtReencode(jsonText, opts) {
+  const { mp } = await loadMpy(opts);
+  return passText(mp, "rt_reencode", jsonText);
+}
+
 /** Run arbitrary Python (the codec is imported as natsbridge_mpy); returns captured stdout lines. */
 export async function runPython(code, opts) {
   const { mp, out } = await loadMpy(opts);

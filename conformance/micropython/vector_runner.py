@@ -366,6 +366,11 @@ def rt_decode(json_text):
     return nb.json_dumps(out)
 
 
+def rt_reencode(json_text):
+    """Parse (order-preserving) and re-serialize: must give JSON.stringify's bytes back."""
+    return nb.json_dumps(nb.json_loads(json_text, True))
+
+
 def rt_encode(json_text):
     """[{"subject", "payloads": [[dataname, marked value, type], ...], "options": {...}}, ...]
     -> [envelope JSON string | {"error": code, "message": ...}]"""

@@ -17,7 +17,7 @@ import vector_runner  # noqa: E402
 
 if __name__ == "__main__":
     op = sys.argv[1] if len(sys.argv) > 1 else ""
-    fn = {"decode": vector_runner.rt_decode, "encode": vector_runner.rt_encode}.get(op)
+    fn = {"decode": vector_runner.rt_decode, "encode": vector_runner.rt_encode, "reencode": vector_runner.rt_reencode}.get(op)
     if fn is None:
-        sys.exit("usage: mpy_bridge.py decode|encode < input.json")
+        sys.exit("usage: mpy_bridge.py decode|encode|reencode < input.json")
     sys.stdout.write(fn(sys.stdin.buffer.read().decode("utf-8")))
