@@ -10,5 +10,9 @@ export default defineConfig({
     minWorkers: 1,
     // A skip in CI is a failure to test: fail the run if any test is skipped or todo.
     passWithNoTests: false,
+    // The JSON report lets .ci/run fail a run that skipped anything and print the plain
+    // "N passed, N failed" line CI reads.
+    reporters: ["default", "json"],
+    outputFile: { json: "test-results/vitest.json" },
   },
 });
