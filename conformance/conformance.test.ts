@@ -106,13 +106,16 @@ async function runEncodeReject(v: EncodeRejectVector): Promise<void> {
 }
 
 async function runDecode(v: DecodeVector): Promise<void> {
-  const env = await smartreceive({ data: messageBytes(v.message) }, { fileserver_download_handler: downloadStub(v.downloads) as any });
-  fail(diffEnvelope(env, v.expected, { arrowNullable: true }));
+  const opts = { fileserver_download_handler: downloadStub(v.downloads) as any };
+  // As a NATS message ({data: bytes}), and, for text messages, as a JSON string too.
+  fail(diffEnvelope(await smartreceive({ data: messageBytes(v.message) }, opts), v.expected, { arrowNullable: true }));
+  if (v.message.text !== undefined) fail(diffEnvelope(await smartreceive(v.message.text, opts), v.expected, { arrowNullable: true }));
 }
 
 async function runReject(v: RejectVector): Promise<void> {
-  const code = await codeOf(smartreceive({ data: messageBytes(v.message) }, { fileserver_download_handler: downloadStub(v.downloads) as any }));
-  expect(code, v.description).toBe(v.error);
+  const opts = { fileserver_download_handler: downloadStub(v.downloads) as any };
+  expect(await codeOf(smartreceive({ data: messageBytes(v.message) }, opts)), v.description).toBe(v.error);
+  if (v.message.text !== undefined) expect(await codeOf(smartreceive(v.message.text, opts)), `${v.description} (as a string)`).toBe(v.error);
 }
 
 function runVector(v: Vector): Promise<void> {

@@ -272,18 +272,29 @@ def run_encode_envelope(v):
 
 
 def run_decode(v):
-    env = nb.smartreceive(message_bytes(v["message"]), fileserver_download_handler=download_stub(v.get("downloads")))
-    return compare_envelope(env, v["expected"])
+    stub = download_stub(v.get("downloads"))
+    env = nb.smartreceive(message_bytes(v["message"]), fileserver_download_handler=stub)
+    d = compare_envelope(env, v["expected"])
+    if d or "text" not in v["message"]:
+        return d
+    # the same message handed over as a str must decode the same
+    d = compare_envelope(nb.smartreceive(v["message"]["text"], fileserver_download_handler=stub), v["expected"])
+    return ("as str: " + d) if d else None
 
 
 def run_reject(v):
-    try:
-        nb.smartreceive(message_bytes(v["message"]), fileserver_download_handler=download_stub(v.get("downloads")))
-    except nb.NatsBridgeError as e:
-        if e.code != v["error"]:
-            return "expected " + v["error"] + ", got " + e.code + " (" + e.message + ")"
-        return None
-    return "accepted; expected " + v["error"]
+    forms = [message_bytes(v["message"])]
+    if "text" in v["message"]:
+        forms.append(v["message"]["text"])
+    for m in forms:
+        try:
+            nb.smartreceive(m, fileserver_download_handler=download_stub(v.get("downloads")))
+        except nb.NatsBridgeError as e:
+            if e.code != v["error"]:
+                return "expected " + v["error"] + ", got " + e.code + " (" + e.message + ")"
+            continue
+        return "accepted; expected " + v["error"]
+    return None
 
 
 def run_encode_reject(v):

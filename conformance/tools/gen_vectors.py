@@ -843,6 +843,11 @@ def envelope_vectors():
     extra["payloads"][0]["checksum"] = "sha256:..."
     vs.append(dec("envelope/decode/unknown-fields", "natsbridge", "Unknown envelope and payload fields are ignored (forward compatibility)",
                   msg_text(json.dumps(extra, separators=(",", ":"))), expected_env(header(), [("m", "x", "text")])))
+    both = nb_payload(fixed_uuid("both-types"), "m", "text", b"x")
+    both["type"] = "table"
+    vs.append(dec("envelope/decode/payload-type-wins-over-type", "readme-v0",
+                  "Both payload_type and the older type field: payload_type decides", one_payload_msg(both),
+                  single(("m", "x", "text"))))
     vs.append(dec("envelope/decode/no-payloads", "natsbridge", "Zero payloads", msg_text(json.dumps(envelope(header(), []), separators=(",", ":"))),
                   expected_env(header(), [])))
     # link transport, with the download answered from the vector's "downloads" map
