@@ -3,7 +3,7 @@
 // @micropython/micropython-webassembly-pyscript) inside Node.
 //
 //   node conformance/micropython/run-mpy.mjs            # all vectors; exit 1 on any failure
-//   node conformance/micropython/run-mpy.mjs --heap 262144
+//   node conformance/micropython/run-mpy.mjs --heap 262144   (initial heap; this port grows it)
 //
 // As a module: loadMpy() gives a runtime with natsbridge_mpy.py and vector_runner.py in /lib and
 // the vectors in /vectors; runVectors() returns the runner's summary; rtDecode/rtEncode drive the
