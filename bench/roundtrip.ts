@@ -7,7 +7,8 @@
  * (connection from natsbridge's cache) the 1 KB figure within 2× of the passed-connection one.
  */
 import { connect, type NatsConnection } from "nats";
-import { smartsend, smartreceive, close } from "../src/node.js";
+// The built package, as users run it (not the TypeScript sources through a loader).
+import { smartsend, smartreceive, close } from "../dist/node.js";
 import { startNatsServer } from "../test/helpers/nats-server.js";
 
 type Variant = "raw" | "bridge (nats_connection)" | "bridge (broker_url only)";
