@@ -115,22 +115,48 @@ export function linkPayload(id: string, dataname: string, payload_type: string, 
   return { id, dataname, payload_type, transport: "link", encoding: "none", size, data: url, metadata: {} };
 }
 
+const encoder = new TextEncoder();
+
 /**
- * The envelope's JSON text, byte-identical to `JSON.stringify(env)` for the objects built above,
- * but without re-scanning the base64 data: it needs no escaping, and copying a megabyte string
- * through the JSON serializer is most of the cost of a large send.
+ * The envelope as JSON text and as the UTF-8 bytes that are published, byte-identical to
+ * `JSON.stringify(env)` for the objects built above. Base64 data needs no escaping and is ASCII,
+ * so it is neither re-scanned by the JSON serializer nor re-encoded as part of one huge string:
+ * for a large payload those two copies were most of the cost of a send.
  */
-export function envelopeJson(env: WireEnvelope, stringify: (v: unknown) => string): string {
+export function envelopeWire(env: WireEnvelope, stringify: (v: unknown) => string): { json: string; bytes: Uint8Array } {
   const { payloads, ...header } = env;
-  const head = stringify(header);
-  let out = head.slice(0, -1) + ',"payloads":[';
+  const parts: string[] = [];
+  const ascii: boolean[] = [];
+  let text = stringify(header).slice(0, -1) + ',"payloads":[';
   for (let i = 0; i < payloads.length; i++) {
     const p = payloads[i]!;
-    if (i > 0) out += ",";
-    out +=
+    text +=
+      (i > 0 ? "," : "") +
       `{"id":${JSON.stringify(p.id)},"dataname":${JSON.stringify(p.dataname)},"payload_type":${JSON.stringify(p.payload_type)}` +
-      `,"transport":"${p.transport}","encoding":"${p.encoding}","size":${p.size}` +
-      `,"data":${p.transport === "direct" ? `"${p.data}"` : JSON.stringify(p.data)},"metadata":${stringify(p.metadata)}}`;
+      `,"transport":"${p.transport}","encoding":"${p.encoding}","size":${p.size},"data":`;
+    if (p.transport === "direct") {
+      parts.push(text + '"', p.data);
+      ascii.push(false, true);
+      text = '"';
+    } else text += JSON.stringify(p.data);
+    text += `,"metadata":${stringify(p.metadata)}}`;
   }
-  return out + "]}";
+  parts.push(text + "]}");
+  ascii.push(false);
+
+  const encoded = parts.map((part, i) => (ascii[i] ? null : encoder.encode(part)));
+  let total = 0;
+  for (let i = 0; i < parts.length; i++) total += encoded[i]?.byteLength ?? parts[i]!.length;
+  const bytes = new Uint8Array(total);
+  let json = "";
+  let at = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const e = encoded[i];
+    if (e) {
+      bytes.set(e, at);
+      at += e.byteLength;
+    } else at += encoder.encodeInto(parts[i]!, bytes.subarray(at)).written;
+    json += parts[i];
+  }
+  return { json, bytes };
 }

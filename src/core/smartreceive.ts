@@ -1,4 +1,5 @@
-import { asBytes, utf8Decode } from "./bytes.js";
+import { asBytes } from "./bytes.js";
+import { bulkOnlyInDirectData, decodeText, parseJsonBytes, type BulkParse } from "./bulk-json.js";
 import { decodeBase64Strict } from "./base64.js";
 import { parseEnvelope, payloadTypeOf, type ParsedPayload } from "./envelope.js";
 import { NatsBridgeError, withCorrelation } from "./errors.js";
@@ -17,26 +18,23 @@ export interface ReceiveContext {
 /** A NATS message (anything with `data: Uint8Array`), raw bytes, a JSON string, or an already parsed object. */
 export type IncomingMessage = { data: Uint8Array } | Uint8Array | ArrayBuffer | string | Record<string, unknown>;
 
-function decodeInput(msg: unknown): unknown {
-  let text: string;
-  if (typeof msg === "string") text = msg;
-  else {
-    const raw = asBytes(msg) ?? (typeof msg === "object" && msg !== null ? asBytes((msg as { data?: unknown }).data) : null);
-    if (!raw) {
-      if (typeof msg === "object" && msg !== null && !Array.isArray(msg)) return msg;
-      throw new NatsBridgeError("INVALID_ENVELOPE", "smartreceive needs a NATS message, bytes, a JSON string or an envelope object");
-    }
+const NO_BULK = new Map<string, Uint8Array>();
+
+function rawBytes(msg: unknown): Uint8Array | null {
+  return asBytes(msg) ?? (typeof msg === "object" && msg !== null ? asBytes((msg as { data?: unknown }).data) : null);
+}
+
+function decodeInput(msg: unknown, raw: Uint8Array | null): BulkParse {
+  if (raw) return parseJsonBytes(raw);
+  if (typeof msg === "string") {
     try {
-      text = utf8Decode(raw);
+      return { value: parseJson(msg), bulk: NO_BULK };
     } catch (e) {
-      throw new NatsBridgeError("INVALID_ENVELOPE", "message is not UTF-8 text", { cause: e });
+      throw new NatsBridgeError("INVALID_ENVELOPE", `message is not valid JSON: ${(e as Error).message}`, { cause: e });
     }
   }
-  try {
-    return parseJson(text);
-  } catch (e) {
-    throw new NatsBridgeError("INVALID_ENVELOPE", `message is not valid JSON: ${(e as Error).message}`, { cause: e });
-  }
+  if (typeof msg === "object" && msg !== null && !Array.isArray(msg)) return { value: msg, bulk: NO_BULK };
+  throw new NatsBridgeError("INVALID_ENVELOPE", "smartreceive needs a NATS message, bytes, a JSON string or an envelope object");
 }
 
 const posInt = (v: unknown, name: string, dflt: number): number => {
@@ -53,14 +51,15 @@ interface Checked {
 }
 
 /** Everything that can be judged without the network is judged first, so a bad envelope costs no downloads. */
-function check(p: ParsedPayload, i: number, decode: (b64: string) => Uint8Array): Checked {
+function check(p: ParsedPayload, i: number, decode: (b64: string) => Uint8Array, bulk: Map<string, Uint8Array>): Checked {
   const where = `payload ${i} (${JSON.stringify(p.dataname)})`;
   const payload_type = payloadTypeOf(p);
   if (payload_type === undefined) throw new NatsBridgeError("INVALID_ENVELOPE", `${where} has no payload_type`);
   const serializer = getSerializer(payload_type);
   if (p.transport === "direct") {
     if (p.encoding != null && p.encoding !== "base64") throw new NatsBridgeError("INVALID_ENVELOPE", `${where}: direct transport needs encoding "base64", got ${JSON.stringify(p.encoding)}`);
-    const bytes = decodeBase64Strict(p.data, decode);
+    const run = bulk.get(p.data);
+    const bytes = decodeBase64Strict(run ? decodeText(run) : p.data, decode);
     if (bytes === null) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where}: data is not valid base64`);
     if (p.size != null && p.size !== bytes.byteLength) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where}: size says ${p.size} bytes but data holds ${bytes.byteLength}`);
     return { p, payload_type, serializer, bytes };
@@ -112,8 +111,13 @@ async function materialize(ctx: ReceiveContext, c: Checked, o: Required<Pick<Sma
 
 export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, options: SmartreceiveOptions = {}): Promise<ReceivedEnvelope> {
   const o = options ?? {};
-  const parsed = decodeInput(msg);
-  const env = parseEnvelope(parsed);
+  const raw = rawBytes(msg);
+  let { value, bulk } = decodeInput(msg, raw);
+  let env = parseEnvelope(value);
+  if (bulk.size > 0 && !bulkOnlyInDirectData(env.payloads, bulk)) {
+    ({ value, bulk } = parseJsonBytes(raw!, true));
+    env = parseEnvelope(value);
+  }
   const correlation_id = env.correlation_id;
   try {
     const trace = makeTrace(o.log, ctx.logFlag);
@@ -127,7 +131,7 @@ export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, op
       trace,
     };
     trace(correlation_id, "Processing received message");
-    const checked = env.payloads.map((p, i) => check(p, i, ctx.runtime.base64Decode));
+    const checked = env.payloads.map((p, i) => check(p, i, ctx.runtime.base64Decode, bulk));
     const payloads = await Promise.all(checked.map((c) => materialize(ctx, c, settings, correlation_id)));
     const { payloads: _wire, ...header } = env;
     return { ...header, payloads };

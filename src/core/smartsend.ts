@@ -1,5 +1,4 @@
-import { utf8Encode } from "./bytes.js";
-import { buildEnvelope, directPayload, envelopeJson, linkPayload, type EnvelopeHeader } from "./envelope.js";
+import { buildEnvelope, directPayload, envelopeWire, linkPayload, type EnvelopeHeader } from "./envelope.js";
 import { NatsBridgeError, withCorrelation } from "./errors.js";
 import { stringifyJson } from "./json.js";
 import { makeTrace } from "./log.js";
@@ -131,11 +130,10 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
     }
     env = buildEnvelope(header, payloads);
     try {
-      json = envelopeJson(env, stringifyJson);
+      ({ json, bytes: wire } = envelopeWire(env, stringifyJson));
     } catch (e) {
       throw new NatsBridgeError("SERIALIZATION_ERROR", `envelope metadata is not JSON-serializable: ${(e as Error).message}`, { cause: e });
     }
-    wire = utf8Encode(json);
     return wire.byteLength;
   };
 

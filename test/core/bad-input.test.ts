@@ -280,3 +280,49 @@ describe("serializer registry", () => {
     expect(await codeOf(smartsend("csv", [["c", [], "csv" as never]] as never, { is_publish: false }))).toBe("INVALID_PAYLOAD_TYPE");
   });
 });
+
+describe("large envelopes parsed from bytes (base64 kept out of JSON.parse)", () => {
+  const big = randomBytes(40_000, 11);
+  const enc = (o: unknown) => new TextEncoder().encode(typeof o === "string" ? o : JSON.stringify(o));
+
+  it("decodes several large direct payloads exactly", async () => {
+    const [, json] = await smartsend("bulk", [["a", big, "binary"], ["t", "é".repeat(20_000), "text"], ["b", randomBytes(50_000, 12), "image"]], { is_publish: false });
+    const got = await smartreceive(enc(json));
+    expect(got.payloads[0]![1]).toEqual(big);
+    expect(got.payloads[1]![1]).toBe("é".repeat(20_000));
+    expect(got.payloads[2]![1]).toEqual(randomBytes(50_000, 12));
+  });
+
+  it("a long `data` string elsewhere (envelope metadata) is returned as it was", async () => {
+    const long = "Z".repeat(30_000);
+    const [, json] = await smartsend("bulk", [["a", big, "binary"]], { is_publish: false, metadata: { data: long, nested: { "x\"data": long } } });
+    const got = await smartreceive(enc(json));
+    expect(got.metadata).toEqual({ data: long, nested: { 'x"data': long } });
+    expect(got.payloads[0]![1]).toEqual(big);
+  });
+
+  it("a link payload whose URL is long is not mistaken for base64", async () => {
+    const e = JSON.parse((await smartsend("bulk", [["a", big, "binary"]], { is_publish: false }))[1]);
+    Object.assign(e.payloads[0], { transport: "link", encoding: "none", data: `http://127.0.0.1:1/${"p".repeat(20_000)}`, size: 1 });
+    expect(await codeOf(smartreceive(enc(e), { max_retries: 1 }))).toBe("DOWNLOAD_FAILED");
+  });
+
+  it("invalid UTF-8 inside large data → INVALID_ENVELOPE, as for a small message", async () => {
+    const [, json] = await smartsend("bulk", [["a", big, "binary"]], { is_publish: false });
+    const bytes = enc(json);
+    bytes[bytes.length - 200] = 0xff;
+    expect(await codeOf(smartreceive(bytes))).toBe("INVALID_ENVELOPE");
+  });
+
+  it("a bad character inside large base64 → DESERIALIZATION_ERROR", async () => {
+    const [, json] = await smartsend("bulk", [["a", big, "binary"]], { is_publish: false });
+    const bytes = enc(json);
+    bytes[bytes.length - 200] = "*".charCodeAt(0);
+    expect(await codeOf(smartreceive(bytes))).toBe("DESERIALIZATION_ERROR");
+  });
+
+  it("truncated large messages → INVALID_ENVELOPE", async () => {
+    const [, json] = await smartsend("bulk", [["a", big, "binary"]], { is_publish: false });
+    expect(await codeOf(smartreceive(enc(json).subarray(0, 30_000)))).toBe("INVALID_ENVELOPE");
+  });
+});
