@@ -45,16 +45,19 @@ function bytesByPackage(meta: Metafile, output: string): Record<string, number> 
   return by;
 }
 
+/** The realistic app fixture (bundle-app.ts), code-split and minified, into `<pkgDir>/<dir>`. */
+const bundleApp = (dir: string) =>
+  bundleForBrowser({
+    pkgDir: pkg.pkgDir,
+    entryPoints: { app: join(FIXTURES, "bundle-app.ts") },
+    outdir: join(pkg.pkgDir, dir),
+    splitting: true,
+    minify: true,
+  });
+
 describe("browser bundle of the built package", () => {
   test("contains no Node built-in, no nats (TCP) and no undici, and resolves the browser build", async () => {
-    const outdir = join(pkg.pkgDir, "out-esm");
-    const b = await bundleForBrowser({
-      pkgDir: pkg.pkgDir,
-      entryPoints: { app: join(FIXTURES, "bundle-app.ts") },
-      outdir,
-      splitting: true,
-      minify: true,
-    });
+    const b = await bundleApp("out-esm");
     expect(unexpectedBuiltins(b.builtins), "Node built-ins imported by the browser bundle").toEqual([]);
     const inputs = Object.keys(b.metafile.inputs);
     const deps = [...new Set(inputs.map(packageOf))].filter((p) => p !== "natsbridge");
@@ -67,14 +70,7 @@ describe("browser bundle of the built package", () => {
   });
 
   test("keeps apache-arrow out of the entry chunk when the app sends no arrowtable (lazy import)", async () => {
-    const outdir = join(pkg.pkgDir, "out-split");
-    const b = await bundleForBrowser({
-      pkgDir: pkg.pkgDir,
-      entryPoints: { app: join(FIXTURES, "bundle-app.ts") },
-      outdir,
-      splitting: true,
-      minify: true,
-    });
+    const b = await bundleApp("out-split");
     const outputs = Object.entries(b.metafile.outputs).filter(([f]) => f.endsWith(".js"));
     const entry = outputs.find(([, o]) => o.entryPoint?.endsWith("fixtures/bundle-app.ts"));
     expect(entry, "entry chunk").toBeDefined();
@@ -132,13 +128,7 @@ describe("browser bundle of the built package", () => {
     const ownFile = Object.keys(own.metafile.outputs).find((f) => f.endsWith("all.js"))!;
     const ownCode = await readFile(join(ROOT, ownFile));
     // A realistic app (tree-shaken, dependencies included) for context.
-    const app = await bundleForBrowser({
-      pkgDir: pkg.pkgDir,
-      entryPoints: { app: join(FIXTURES, "bundle-app.ts") },
-      outdir: join(pkg.pkgDir, "out-app"),
-      splitting: true,
-      minify: true,
-    });
+    const app = await bundleApp("out-app");
     const appEntry = Object.entries(app.metafile.outputs).find(([f, o]) => f.endsWith(".js") && o.entryPoint !== undefined)!;
     const appCode = await readFile(join(ROOT, appEntry[0]));
     const report = {

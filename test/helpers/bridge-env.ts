@@ -56,18 +56,8 @@ export async function anythingArrives(nc: NatsConnection, subject: string, ms = 
   }
 }
 
-export function randomBytes(n: number, seed = 1): Uint8Array {
-  // Deterministic, incompressible-looking bytes (xorshift), so failures are reproducible.
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+/** Deterministic test bytes; the same generator the browser e2e page uses (helpers/xorshift.ts). */
+export { xorshiftBytes as randomBytes } from "./xorshift.js";
 
 let counter = 0;
 export const uniqueSubject = (prefix = "t") => `${prefix}.${process.pid}.${Date.now()}.${counter++}`;
