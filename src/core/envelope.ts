@@ -123,7 +123,10 @@ const encoder = new TextEncoder();
  * so it is neither re-scanned by the JSON serializer nor re-encoded as part of one huge string:
  * for a large payload those two copies were most of the cost of a send.
  */
-export function envelopeWire(env: WireEnvelope, stringify: (v: unknown) => string): { json: string; bytes: Uint8Array } {
+type AsciiWriter = (s: string, dst: Uint8Array, at: number) => number;
+const encodeInto: AsciiWriter = (s, dst, at) => encoder.encodeInto(s, dst.subarray(at)).written;
+
+export function envelopeWire(env: WireEnvelope, stringify: (v: unknown) => string, writeAscii: AsciiWriter = encodeInto): { json: string; bytes: Uint8Array } {
   const { payloads, ...header } = env;
   const parts: string[] = [];
   const ascii: boolean[] = [];
@@ -155,7 +158,7 @@ export function envelopeWire(env: WireEnvelope, stringify: (v: unknown) => strin
     if (e) {
       bytes.set(e, at);
       at += e.byteLength;
-    } else at += encoder.encodeInto(parts[i]!, bytes.subarray(at)).written;
+    } else at += writeAscii(parts[i]!, bytes, at);
     json += parts[i];
   }
   return { json, bytes };

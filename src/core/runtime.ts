@@ -38,6 +38,11 @@ export interface Runtime {
    * output length against the input and re-validates strictly whenever they disagree.
    */
   base64Decode(text: string): Uint8Array;
+  /**
+   * Optional: copy an ASCII string into `dst` at `at`, returning the bytes written. Node's
+   * latin1 write is a plain copy, several times faster than TextEncoder.encodeInto on megabytes.
+   */
+  writeAscii?(s: string, dst: Uint8Array, at: number): number;
   /** Environment variable lookup (Node) or nothing (browser). */
   env(name: string): string | undefined;
 }

@@ -1,9 +1,8 @@
 import { asBytes } from "./bytes.js";
-import { bulkOnlyInDirectData, decodeText, parseJsonBytes, type BulkParse } from "./bulk-json.js";
+import { bulkOnlyInDirectData, decodeText, parseJsonText, type BulkParse } from "./bulk-json.js";
 import { decodeBase64Strict } from "./base64.js";
 import { parseEnvelope, payloadTypeOf, type ParsedPayload } from "./envelope.js";
 import { NatsBridgeError, withCorrelation } from "./errors.js";
-import { parseJson } from "./json.js";
 import { makeTrace, type Trace } from "./log.js";
 import type { Runtime } from "./runtime.js";
 import { getSerializer, type Serializer } from "./serializers/registry.js";
@@ -18,23 +17,19 @@ export interface ReceiveContext {
 /** A NATS message (anything with `data: Uint8Array`), raw bytes, a JSON string, or an already parsed object. */
 export type IncomingMessage = { data: Uint8Array } | Uint8Array | ArrayBuffer | string | Record<string, unknown>;
 
-const NO_BULK = new Map<string, Uint8Array>();
 
-function rawBytes(msg: unknown): Uint8Array | null {
-  return asBytes(msg) ?? (typeof msg === "object" && msg !== null ? asBytes((msg as { data?: unknown }).data) : null);
+
+/** The message as JSON text, or the object itself when it was handed over already parsed. */
+function messageText(msg: unknown): string | object {
+  if (typeof msg === "string") return msg;
+  const raw = asBytes(msg) ?? (typeof msg === "object" && msg !== null ? asBytes((msg as { data?: unknown }).data) : null);
+  if (raw) return decodeText(raw);
+  if (typeof msg === "object" && msg !== null && !Array.isArray(msg)) return msg;
+  throw new NatsBridgeError("INVALID_ENVELOPE", "smartreceive needs a NATS message, bytes, a JSON string or an envelope object");
 }
 
-function decodeInput(msg: unknown, raw: Uint8Array | null): BulkParse {
-  if (raw) return parseJsonBytes(raw);
-  if (typeof msg === "string") {
-    try {
-      return { value: parseJson(msg), bulk: NO_BULK };
-    } catch (e) {
-      throw new NatsBridgeError("INVALID_ENVELOPE", `message is not valid JSON: ${(e as Error).message}`, { cause: e });
-    }
-  }
-  if (typeof msg === "object" && msg !== null && !Array.isArray(msg)) return { value: msg, bulk: NO_BULK };
-  throw new NatsBridgeError("INVALID_ENVELOPE", "smartreceive needs a NATS message, bytes, a JSON string or an envelope object");
+function decodeInput(input: string | object, plain = false): BulkParse {
+  return typeof input === "string" ? parseJsonText(input, plain) : { value: input, bulk: new Map() };
 }
 
 const posInt = (v: unknown, name: string, dflt: number): number => {
@@ -51,15 +46,14 @@ interface Checked {
 }
 
 /** Everything that can be judged without the network is judged first, so a bad envelope costs no downloads. */
-function check(p: ParsedPayload, i: number, decode: (b64: string) => Uint8Array, bulk: Map<string, Uint8Array>): Checked {
+function check(p: ParsedPayload, i: number, decode: (b64: string) => Uint8Array, bulk: Map<string, string>): Checked {
   const where = `payload ${i} (${JSON.stringify(p.dataname)})`;
   const payload_type = payloadTypeOf(p);
   if (payload_type === undefined) throw new NatsBridgeError("INVALID_ENVELOPE", `${where} has no payload_type`);
   const serializer = getSerializer(payload_type);
   if (p.transport === "direct") {
     if (p.encoding != null && p.encoding !== "base64") throw new NatsBridgeError("INVALID_ENVELOPE", `${where}: direct transport needs encoding "base64", got ${JSON.stringify(p.encoding)}`);
-    const run = bulk.get(p.data);
-    const bytes = decodeBase64Strict(run ? decodeText(run) : p.data, decode);
+    const bytes = decodeBase64Strict(bulk.get(p.data) ?? p.data, decode);
     if (bytes === null) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where}: data is not valid base64`);
     if (p.size != null && p.size !== bytes.byteLength) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where}: size says ${p.size} bytes but data holds ${bytes.byteLength}`);
     return { p, payload_type, serializer, bytes };
@@ -111,11 +105,11 @@ async function materialize(ctx: ReceiveContext, c: Checked, o: Required<Pick<Sma
 
 export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, options: SmartreceiveOptions = {}): Promise<ReceivedEnvelope> {
   const o = options ?? {};
-  const raw = rawBytes(msg);
-  let { value, bulk } = decodeInput(msg, raw);
+  const input = messageText(msg);
+  let { value, bulk } = decodeInput(input);
   let env = parseEnvelope(value);
   if (bulk.size > 0 && !bulkOnlyInDirectData(env.payloads, bulk)) {
-    ({ value, bulk } = parseJsonBytes(raw!, true));
+    ({ value, bulk } = decodeInput(input, true));
     env = parseEnvelope(value);
   }
   const correlation_id = env.correlation_id;

@@ -130,7 +130,7 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
     }
     env = buildEnvelope(header, payloads);
     try {
-      ({ json, bytes: wire } = envelopeWire(env, stringifyJson));
+      ({ json, bytes: wire } = envelopeWire(env, stringifyJson, ctx.runtime.writeAscii));
     } catch (e) {
       throw new NatsBridgeError("SERIALIZATION_ERROR", `envelope metadata is not JSON-serializable: ${(e as Error).message}`, { cause: e });
     }
