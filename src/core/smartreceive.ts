@@ -73,34 +73,46 @@ function check(p: ParsedPayload, i: number, decode: (b64: string) => Uint8Array,
   throw new NatsBridgeError("INVALID_TRANSPORT", `${where}: unknown transport ${JSON.stringify(p.transport)}`);
 }
 
-async function materialize(ctx: ReceiveContext, c: Checked, o: Required<Pick<SmartreceiveOptions, "max_retries" | "base_delay" | "max_delay">> & { download: DownloadHandler; trace: Trace }, correlation_id: string): Promise<ReceivedTuple> {
+type Settings = Required<Pick<SmartreceiveOptions, "max_retries" | "base_delay" | "max_delay">> & { download: DownloadHandler; trace: Trace };
+
+/** The payload's value; synchronous for a direct payload with a synchronous serializer (the common case). */
+function materialize(c: Checked, o: Settings, correlation_id: string): ReceivedTuple | Promise<ReceivedTuple> {
   const { p } = c;
-  let bytes: Uint8Array;
+  const decoded = (bytes: Uint8Array): ReceivedTuple | Promise<ReceivedTuple> => {
+    const done = (value: unknown) => [p.dataname, value, c.payload_type] as ReceivedTuple;
+    const fail = (e: unknown) => {
+      throw withCorrelation(e, "DESERIALIZATION_ERROR", `cannot decode ${c.payload_type} payload ${JSON.stringify(p.dataname)}`, correlation_id);
+    };
+    let value: unknown;
+    try {
+      value = c.serializer.deserialize(bytes);
+    } catch (e) {
+      fail(e);
+    }
+    return value instanceof Promise ? value.then(done, fail) : done(value);
+  };
   if (c.bytes !== undefined) {
     o.trace(correlation_id, `Direct transport - decoding payload '${p.dataname}'`);
-    bytes = c.bytes;
-  } else {
-    o.trace(correlation_id, `Link transport - fetching '${p.dataname}' from URL: ${p.data}`);
-    let got: unknown;
-    try {
-      got = await o.download(p.data, o.max_retries, o.base_delay, o.max_delay, correlation_id);
-    } catch (e) {
-      throw withCorrelation(e, "DOWNLOAD_FAILED", `download of ${JSON.stringify(p.dataname)} failed`, correlation_id);
-    }
-    const b = asBytes(got);
-    if (!b) throw new NatsBridgeError("DOWNLOAD_FAILED", `download handler returned no bytes for ${JSON.stringify(p.dataname)}`);
-    if (p.size != null && p.size !== b.byteLength) {
-      throw new NatsBridgeError("DOWNLOAD_FAILED", `downloaded ${b.byteLength} bytes for ${JSON.stringify(p.dataname)} but size says ${p.size}`);
-    }
-    bytes = b;
+    return decoded(c.bytes);
   }
-  let value: unknown;
+  return download(c, o, correlation_id).then(decoded);
+}
+
+async function download(c: Checked, o: Settings, correlation_id: string): Promise<Uint8Array> {
+  const { p } = c;
+  o.trace(correlation_id, `Link transport - fetching '${p.dataname}' from URL: ${p.data}`);
+  let got: unknown;
   try {
-    value = await c.serializer.deserialize(bytes);
+    got = await o.download(p.data, o.max_retries, o.base_delay, o.max_delay, correlation_id);
   } catch (e) {
-    throw withCorrelation(e, "DESERIALIZATION_ERROR", `cannot decode ${c.payload_type} payload ${JSON.stringify(p.dataname)}`, correlation_id);
+    throw withCorrelation(e, "DOWNLOAD_FAILED", `download of ${JSON.stringify(p.dataname)} failed`, correlation_id);
   }
-  return [p.dataname, value, c.payload_type] as ReceivedTuple;
+  const b = asBytes(got);
+  if (!b) throw new NatsBridgeError("DOWNLOAD_FAILED", `download handler returned no bytes for ${JSON.stringify(p.dataname)}`);
+  if (p.size != null && p.size !== b.byteLength) {
+    throw new NatsBridgeError("DOWNLOAD_FAILED", `downloaded ${b.byteLength} bytes for ${JSON.stringify(p.dataname)} but size says ${p.size}`);
+  }
+  return b;
 }
 
 export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, options: SmartreceiveOptions = {}): Promise<ReceivedEnvelope> {
@@ -126,7 +138,8 @@ export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, op
     };
     trace(correlation_id, "Processing received message");
     const checked = env.payloads.map((p, i) => check(p, i, ctx.runtime.base64Decode, bulk));
-    const payloads = await Promise.all(checked.map((c) => materialize(ctx, c, settings, correlation_id)));
+    const results = checked.map((c) => materialize(c, settings, correlation_id));
+    const payloads = results.some((r) => r instanceof Promise) ? await Promise.all(results) : (results as ReceivedTuple[]);
     const { payloads: _wire, ...header } = env;
     return { ...header, payloads };
   } catch (e) {

@@ -86,7 +86,8 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
 
   const serialized: Uint8Array[] = [];
   for (const [dataname, value, payload_type] of data) {
-    const bytes = await getSerializer(payload_type).serialize(value);
+    const out = getSerializer(payload_type).serialize(value);
+    const bytes = out instanceof Promise ? await out : out;
     trace(correlation_id, `Serialized payload '${dataname}' (type: ${payload_type}) size: ${bytes.byteLength} bytes`);
     serialized.push(bytes);
   }
@@ -118,16 +119,7 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
   let env: WireEnvelope | undefined;
   let json = "";
   let wire: Uint8Array = new Uint8Array(0);
-  const measure = async (plan: readonly Transport[]): Promise<number> => {
-    const payloads: WirePayload[] = [];
-    for (let i = 0; i < data.length; i++) {
-      const [dataname, , payload_type] = data[i]!;
-      payloads.push(
-        plan[i] === "direct"
-          ? directPayload(ids[i]!, dataname, payload_type, sizes[i]!, (base64[i] ??= ctx.runtime.base64Encode(serialized[i]!)))
-          : linkPayload(ids[i]!, dataname, payload_type, sizes[i]!, await uploadOnce(i)),
-      );
-    }
+  const finish = (payloads: WirePayload[]): number => {
     env = buildEnvelope(header, payloads);
     try {
       ({ json, bytes: wire } = envelopeWire(env, stringifyJson, ctx.runtime.writeAscii));
@@ -136,9 +128,23 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
     }
     return wire.byteLength;
   };
+  const measure = (plan: readonly Transport[]): number | Promise<number> => {
+    const urls = plan.map((t, i) => (t === "link" ? uploadOnce(i) : undefined));
+    const build = (linked: (string | undefined)[]) =>
+      finish(
+        data.map(([dataname, , payload_type], i) =>
+          plan[i] === "direct"
+            ? directPayload(ids[i]!, dataname, payload_type, sizes[i]!, (base64[i] ??= ctx.runtime.base64Encode(serialized[i]!)))
+            : linkPayload(ids[i]!, dataname, payload_type, sizes[i]!, linked[i]!),
+        ),
+      );
+    // Uploads run side by side; with none to wait for, the envelope is measured at once.
+    return urls.some((u) => u !== undefined) ? Promise.all(urls).then(build) : build([]);
+  };
 
   const max_payload = maxPayloadOf(conn);
-  const { plan, fits } = await selectTransports(sizes, size_threshold, max_payload, measure);
+  const selected = selectTransports(sizes, size_threshold, max_payload, measure);
+  const { plan, fits } = selected instanceof Promise ? await selected : selected;
   if (!fits) {
     throw new NatsBridgeError("ENVELOPE_TOO_LARGE", `envelope is ${wire.byteLength} bytes with every payload linked; the server accepts ${max_payload}`, {
       details: { envelope_bytes: wire.byteLength, max_payload },

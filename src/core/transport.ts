@@ -26,18 +26,32 @@ export function largestDirect(sizes: readonly number[], plan: readonly Transport
 /**
  * Choose each payload's transport. `envelopeBytes(plan)` measures the envelope for a plan; the
  * result is the first plan, moving largest-first from direct to link, whose envelope fits.
+ * A measure that needs no upload may answer synchronously, and then so does this: a small send
+ * should not pay for promise hops it does not need.
  */
-export async function selectTransports(
+export function selectTransports(
   sizes: readonly number[],
   size_threshold: number,
   max_payload: number,
-  envelopeBytes: (plan: readonly Transport[]) => Promise<number>,
-): Promise<{ plan: Transport[]; fits: boolean }> {
+  envelopeBytes: (plan: readonly Transport[]) => number | Promise<number>,
+): Selection | Promise<Selection> {
   const plan = sizes.map((s) => byThreshold(s, size_threshold));
-  for (;;) {
-    if ((await envelopeBytes(plan)) <= max_payload) return { plan, fits: true };
-    const i = largestDirect(sizes, plan);
-    if (i < 0) return { plan, fits: false };
-    plan[i] = "link";
-  }
+  const step = (bytes: number): Selection | Promise<Selection> => {
+    for (;;) {
+      if (bytes <= max_payload) return { plan, fits: true };
+      const i = largestDirect(sizes, plan);
+      if (i < 0) return { plan, fits: false };
+      plan[i] = "link";
+      const next = envelopeBytes(plan);
+      if (typeof next !== "number") return next.then(step);
+      bytes = next;
+    }
+  };
+  const first = envelopeBytes(plan);
+  return typeof first === "number" ? step(first) : first.then(step);
+}
+
+export interface Selection {
+  plan: Transport[];
+  fits: boolean;
 }
