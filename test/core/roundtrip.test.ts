@@ -199,3 +199,15 @@ describe("one-shot and TTL uploads", () => {
     for (let i = 0; i < 3; i++) expect((await smartreceive(json)).payloads[0]![1]).toEqual(randomBytes(1000, 3));
   });
 });
+
+describe("Plik file names", () => {
+  it("datanames with slashes, quotes and control characters still give a working link, and travel unchanged", async () => {
+    for (const dataname of ['dir/sub/file.bin', 'a"quoted".bin', "tab\there", "..", "", "ünïcødé 文件.bin"]) {
+      const [e, json] = await smartsend("names", [[dataname, randomBytes(64, 8), "binary"]], { is_publish: false, size_threshold: 0, fileserver_url: env.files.url });
+      expect(e.payloads[0]!.data).not.toMatch(/%2F|%22|%09/i);
+      const got = await smartreceive(json);
+      expect(got.payloads[0]![0]).toBe(dataname);
+      expect(got.payloads[0]![1]).toEqual(randomBytes(64, 8));
+    }
+  });
+});

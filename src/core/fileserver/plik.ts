@@ -13,11 +13,23 @@ export interface PlikUploadOptions {
 
 const trimSlash = (u: string) => u.replace(/\/+$/, "");
 
+/**
+ * The name the file gets on the server. Plik keeps only the last path segment of a multipart
+ * filename and does not undo the %22/%0D/%0A escapes browsers and undici put in it, so a dataname
+ * with `/`, `\`, quotes or control characters would give a download URL that does not match.
+ * The payload's dataname travels unchanged in the envelope; only the stored file name is tamed.
+ */
+export function plikFileName(dataname: string): string {
+  const name = dataname.replace(/[\/\\"\u0000-\u001f\u007f]/g, "_");
+  return name === "" || name === "." || name === ".." ? "payload" : name;
+}
+
 /** Plik's upload protocol: create an upload, post the file into it, download at /file/{upload}/{file}/{name}. */
 export function makePlikUploader(runtime: Runtime, opts: PlikUploadOptions = {}): UploadHandler {
   const oneShot = opts.oneShot ?? true;
   return async (fileserver_url, dataname, data): Promise<UploadResult> => {
     const base = trimSlash(fileserver_url);
+    const fileName = plikFileName(dataname);
     const fail = (step: string, why: string, cause?: unknown) =>
       new NatsBridgeError("UPLOAD_FAILED", `upload of ${JSON.stringify(dataname)} to ${base} failed at ${step}: ${why}`, {
         cause,
@@ -38,7 +50,7 @@ export function makePlikUploader(runtime: Runtime, opts: PlikUploadOptions = {})
     if (typeof uploadid !== "string" || typeof token !== "string") throw fail("POST /upload", "response has no id/uploadToken");
 
     const form = new runtime.FormData();
-    form.append("file", new runtime.Blob([data], { type: "application/octet-stream" }), dataname);
+    form.append("file", new runtime.Blob([data], { type: "application/octet-stream" }), fileName);
     const posted = await postJson(runtime, `${base}/file/${encodeURIComponent(uploadid)}`, {
       method: "POST",
       headers: { "X-UploadToken": token, ...opts.headers },
@@ -48,7 +60,7 @@ export function makePlikUploader(runtime: Runtime, opts: PlikUploadOptions = {})
     });
     const fileid = posted.json?.id;
     if (typeof fileid !== "string") throw fail(`POST /file/${uploadid}`, "response has no file id");
-    const url = `${base}/file/${encodeURIComponent(uploadid)}/${encodeURIComponent(fileid)}/${encodeURIComponent(dataname)}`;
+    const url = `${base}/file/${encodeURIComponent(uploadid)}/${encodeURIComponent(fileid)}/${encodeURIComponent(fileName)}`;
     return { status: posted.status, uploadid, fileid, url };
   };
 }
