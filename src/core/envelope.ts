@@ -75,21 +75,8 @@ export function payloadTypeOf(p: ParsedPayload): string | undefined {
   return t === "table" ? "arrowtable" : t;
 }
 
-export interface EnvelopeHeader {
-  correlation_id: string;
-  msg_id: string;
-  timestamp: string;
-  send_to: string;
-  msg_purpose: string;
-  sender_name: string;
-  sender_id: string;
-  receiver_name: string;
-  receiver_id: string;
-  reply_to: string;
-  reply_to_msg_id: string;
-  broker_url: string;
-  metadata: Record<string, unknown>;
-}
+/** Everything but the payloads, as smartsend assembles it. */
+export type EnvelopeHeader = Omit<WireEnvelope, "payloads">;
 
 /** The wire object in the seeds' field order, so every peer sees the same JSON layout. */
 export function buildEnvelope(h: EnvelopeHeader, payloads: WirePayload[]): WireEnvelope {
