@@ -128,7 +128,19 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
     }
     return wire.byteLength;
   };
+  const max_payload = maxPayloadOf(conn);
+  const tooLarge = (bytes: number) =>
+    new NatsBridgeError("ENVELOPE_TOO_LARGE", `envelope is at least ${bytes} bytes with every payload linked; the server accepts ${max_payload}`, {
+      details: { envelope_bytes: bytes, max_payload },
+    });
+  let floorChecked = false;
   const measure = (plan: readonly Transport[]): number | Promise<number> => {
+    if (!floorChecked && plan.includes("link")) {
+      // Before the first upload: if even all-link (with empty URLs) cannot fit, uploading is pointless.
+      floorChecked = true;
+      const floor = finish(data.map(([dataname, , payload_type], i) => linkPayload(ids[i]!, dataname, payload_type, sizes[i]!, "")));
+      if (floor > max_payload) throw tooLarge(floor);
+    }
     const urls = plan.map((t, i) => (t === "link" ? uploadOnce(i) : undefined));
     const build = (linked: (string | undefined)[]) =>
       finish(
@@ -142,14 +154,9 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
     return urls.some((u) => u !== undefined) ? Promise.all(urls).then(build) : build([]);
   };
 
-  const max_payload = maxPayloadOf(conn);
   const selected = selectTransports(sizes, size_threshold, max_payload, measure);
   const { plan, fits } = selected instanceof Promise ? await selected : selected;
-  if (!fits) {
-    throw new NatsBridgeError("ENVELOPE_TOO_LARGE", `envelope is ${wire.byteLength} bytes with every payload linked; the server accepts ${max_payload}`, {
-      details: { envelope_bytes: wire.byteLength, max_payload },
-    });
-  }
+  if (!fits) throw tooLarge(wire.byteLength);
   plan.forEach((t, i) => t === "direct" && trace(correlation_id, `Using direct transport for ${sizes[i]} bytes`));
 
   if (is_publish) {

@@ -148,6 +148,21 @@ describe("smartsend rejects bad input and publishes nothing", () => {
     });
   }
 
+  it("an envelope that cannot fit even with every payload linked → ENVELOPE_TOO_LARGE before any upload", async () => {
+    const before = env.files.stats().uploads;
+    const err = await smartsend("s", [["x", "y", "text"]], { is_publish: false, fileserver_url: env.files.url, metadata: { notes: "n".repeat(1_100_000) } }).catch((e) => e);
+    expect(err.code).toBe("ENVELOPE_TOO_LARGE");
+    expect(err.details.max_payload).toBe(1_048_576);
+    expect(env.files.stats().uploads).toBe(before);
+  });
+
+  it("publishing on a closed connection → NATS_CONNECTION_FAILED", async () => {
+    const { connect } = await import("nats");
+    const nc = await connect({ servers: env.nats.url });
+    await nc.close();
+    expect(await codeOf(smartsend("s", [["x", "y", "text"]], { nats_connection: nc }))).toBe("NATS_CONNECTION_FAILED");
+  });
+
   it("an unreachable broker → NATS_CONNECTION_FAILED, nothing uploaded", async () => {
     const before = env.files.stats().uploads;
     const err = await smartsend("s", [["x", randomBytes(10), "binary"]], { broker_url: "nats://127.0.0.1:1", size_threshold: 0, fileserver_url: env.files.url }).catch((e) => e);
