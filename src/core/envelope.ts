@@ -114,6 +114,9 @@ const encoder = new TextEncoder();
  * so it is neither re-scanned by the JSON serializer nor re-encoded as part of one huge string:
  * for a large payload those two copies were most of the cost of a send.
  */
+/** Above this many characters the base64 parts are copied in separately instead of re-encoded. */
+const SPLIT_ABOVE = 64 * 1024;
+
 type AsciiWriter = (s: string, dst: Uint8Array, at: number) => number;
 const encodeInto: AsciiWriter = (s, dst, at) => encoder.encodeInto(s, dst.subarray(at)).written;
 
@@ -138,11 +141,15 @@ export function envelopeWire(env: WireEnvelope, stringify: (v: unknown) => strin
   parts.push(text + "]}");
   ascii.push(false);
 
+  // Small envelopes: one encoder call beats several (each call has a fixed cost).
+  let json = "";
+  for (const part of parts) json += part;
+  if (json.length < SPLIT_ABOVE) return { json, bytes: encoder.encode(json) };
+
   const encoded = parts.map((part, i) => (ascii[i] ? null : encoder.encode(part)));
   let total = 0;
   for (let i = 0; i < parts.length; i++) total += encoded[i]?.byteLength ?? parts[i]!.length;
   const bytes = new Uint8Array(total);
-  let json = "";
   let at = 0;
   for (let i = 0; i < parts.length; i++) {
     const e = encoded[i];
@@ -150,7 +157,6 @@ export function envelopeWire(env: WireEnvelope, stringify: (v: unknown) => strin
       bytes.set(e, at);
       at += e.byteLength;
     } else at += writeAscii(parts[i]!, bytes, at);
-    json += parts[i];
   }
   return { json, bytes };
 }
