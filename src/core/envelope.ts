@@ -50,8 +50,46 @@ export const WireEnvelopeSchema = z.object({
 export type ParsedPayload = z.infer<typeof WirePayloadSchema>;
 export type ParsedEnvelope = z.infer<typeof WireEnvelopeSchema>;
 
+const HEADER_STRINGS = [
+  "correlation_id", "msg_id", "timestamp", "send_to", "msg_purpose", "sender_name", "sender_id",
+  "receiver_name", "receiver_id", "reply_to", "reply_to_msg_id", "broker_url",
+] as const;
+const PAYLOAD_STRINGS = ["id", "dataname", "payload_type", "transport", "encoding", "data"] as const;
+
+const isRecord = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The envelope exactly as natsbridge and the seed peers write it — every field present with its
+ * JSON type, no nulls, no older field names — checked by hand, because a schema walk is a large
+ * share of receiving a small message. Anything else returns null and goes through the schema,
+ * which stays the definition: this accepts a strict subset of what it accepts and returns the
+ * same result (test/core/envelope-fast-path.test.ts holds the two side by side).
+ */
+export function parseCanonicalEnvelope(v: unknown): ParsedEnvelope | null {
+  if (!isRecord(v)) return null;
+  for (const k of HEADER_STRINGS) if (typeof v[k] !== "string") return null;
+  if (!ISO_DATETIME.test(v.timestamp) || !isRecord(v.metadata) || !Array.isArray(v.payloads)) return null;
+  const payloads: ParsedPayload[] = [];
+  for (const p of v.payloads) {
+    if (!isRecord(p) || p.type !== undefined || !isRecord(p.metadata) || !Number.isSafeInteger(p.size) || p.size < 0) return null;
+    for (const k of PAYLOAD_STRINGS) if (typeof p[k] !== "string") return null;
+    payloads.push({
+      id: p.id, dataname: p.dataname, payload_type: p.payload_type, transport: p.transport,
+      encoding: p.encoding, size: p.size, data: p.data, metadata: p.metadata,
+    });
+  }
+  return {
+    correlation_id: v.correlation_id, msg_id: v.msg_id, timestamp: v.timestamp, send_to: v.send_to,
+    msg_purpose: v.msg_purpose, sender_name: v.sender_name, sender_id: v.sender_id,
+    receiver_name: v.receiver_name, receiver_id: v.receiver_id, reply_to: v.reply_to,
+    reply_to_msg_id: v.reply_to_msg_id, broker_url: v.broker_url, metadata: v.metadata, payloads,
+  };
+}
+
 /** Validate a decoded JSON value as an envelope; every failure is INVALID_ENVELOPE naming the field. */
 export function parseEnvelope(value: unknown): ParsedEnvelope {
+  const canonical = parseCanonicalEnvelope(value);
+  if (canonical) return canonical;
   const correlation_id =
     typeof value === "object" && value !== null && typeof (value as any).correlation_id === "string" ? (value as any).correlation_id : undefined;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
