@@ -158,8 +158,12 @@ const SPLIT_ABOVE = 64 * 1024;
 type AsciiWriter = (s: string, dst: Uint8Array, at: number) => number;
 const encodeInto: AsciiWriter = (s, dst, at) => encoder.encodeInto(s, dst.subarray(at)).written;
 
-export function envelopeWire(env: WireEnvelope, stringify: (v: unknown) => string, writeAscii: AsciiWriter = encodeInto): { json: string; bytes: Uint8Array } {
-  const { payloads, ...header } = env;
+export function envelopeWire(
+  header: EnvelopeHeader,
+  payloads: readonly WirePayload[],
+  stringify: (v: unknown) => string,
+  writeAscii: AsciiWriter = encodeInto,
+): { json: string; bytes: Uint8Array } {
   const parts: string[] = [];
   const ascii: boolean[] = [];
   let text = stringify(header).slice(0, -1) + ',"payloads":[';
@@ -174,7 +178,8 @@ export function envelopeWire(env: WireEnvelope, stringify: (v: unknown) => strin
       ascii.push(false, true);
       text = '"';
     } else text += JSON.stringify(p.data);
-    text += `,"metadata":${stringify(p.metadata)}}`;
+    // The two metadata shapes this module builds, written without a serializer call.
+    text += p.transport === "direct" ? `,"metadata":{"payload_bytes":${p.size}}}` : `,"metadata":{}}`;
   }
   parts.push(text + "]}");
   ascii.push(false);

@@ -140,8 +140,10 @@ export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, op
     const checked = env.payloads.map((p, i) => check(p, i, ctx.runtime.base64Decode, bulk));
     const results = checked.map((c) => materialize(c, settings, correlation_id));
     const payloads = results.some((r) => r instanceof Promise) ? await Promise.all(results) : (results as ReceivedTuple[]);
-    const { payloads: _wire, ...header } = env;
-    return { ...header, payloads };
+    // env is this call's own fresh object (from the schema or the canonical check): reuse it.
+    const received = env as unknown as ReceivedEnvelope;
+    received.payloads = payloads;
+    return received;
   } catch (e) {
     throw withCorrelation(e, "DESERIALIZATION_ERROR", "smartreceive failed", correlation_id);
   }

@@ -122,7 +122,7 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
   const finish = (payloads: WirePayload[]): number => {
     env = buildEnvelope(header, payloads);
     try {
-      ({ json, bytes: wire } = envelopeWire(env, stringifyJson, ctx.runtime.writeAscii));
+      ({ json, bytes: wire } = envelopeWire(header, payloads, stringifyJson, ctx.runtime.writeAscii));
     } catch (e) {
       throw new NatsBridgeError("SERIALIZATION_ERROR", `envelope metadata is not JSON-serializable: ${(e as Error).message}`, { cause: e });
     }
