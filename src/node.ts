@@ -19,6 +19,7 @@ export const nodeRuntime: Runtime = {
     const buf = Buffer.from(s, "base64");
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   },
+  utf8Encode: (s) => Buffer.from(s, "utf8"),
   writeAscii: (s, dst, at) => Buffer.from(dst.buffer, dst.byteOffset, dst.byteLength).write(s, at, "latin1"),
   env: (name) => process.env[name],
 };

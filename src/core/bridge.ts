@@ -1,3 +1,4 @@
+import { useUtf8Encoder } from "./bytes.js";
 import { ConnectionCache } from "./connections.js";
 import { makeFetchWithBackoff, type FetchWithBackoffOptions } from "./fileserver/fetch-backoff.js";
 import { makePlikUploader, type PlikUploadOptions } from "./fileserver/plik.js";
@@ -29,6 +30,7 @@ export interface Bridge {
 }
 
 export function createBridge(runtime: Runtime): Bridge {
+  if (runtime.utf8Encode) useUtf8Encoder(runtime.utf8Encode);
   const connections = new ConnectionCache((url) => runtime.connect(url));
   const plikOneshotUpload = makePlikUploader(runtime, { oneShot: true });
   const fetchWithBackoff = makeFetchWithBackoff(runtime);

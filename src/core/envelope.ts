@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { utf8Encode } from "./bytes.js";
 import { NatsBridgeError } from "./errors.js";
 import type { WireEnvelope, WirePayload } from "./types.js";
 
@@ -187,9 +188,9 @@ export function envelopeWire(
   // Small envelopes: one encoder call beats several (each call has a fixed cost).
   let json = "";
   for (const part of parts) json += part;
-  if (json.length < SPLIT_ABOVE) return { json, bytes: encoder.encode(json) };
+  if (json.length < SPLIT_ABOVE) return { json, bytes: utf8Encode(json) };
 
-  const encoded = parts.map((part, i) => (ascii[i] ? null : encoder.encode(part)));
+  const encoded = parts.map((part, i) => (ascii[i] ? null : utf8Encode(part)));
   let total = 0;
   for (let i = 0; i < parts.length; i++) total += encoded[i]?.byteLength ?? parts[i]!.length;
   const bytes = new Uint8Array(total);

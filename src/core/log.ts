@@ -1,7 +1,7 @@
 import type { Logger } from "./types.js";
 
 /** Trace logging in the seeds' format: `[timestamp] [Correlation: id] message`. Off unless asked for. */
-export type Trace = (correlation_id: string, message: string) => void;
+export type Trace = (correlation_id: string, message: string | (() => string)) => void;
 
 const silent: Trace = () => {};
 
@@ -18,7 +18,9 @@ export function setLogger(logger: Logger): void {
 export function makeTrace(option: boolean | Logger | undefined, envFlag: () => string | undefined): Trace {
   if (option === false || (option === undefined && !isOn(envFlag()))) return silent;
   const sink = typeof option === "function" ? option : defaultSink;
-  return (correlation_id, message) => sink(`[${new Date().toISOString()}] [Correlation: ${correlation_id}] ${message}`);
+  // Messages may come as thunks so that a silent trace never pays for building them.
+  return (correlation_id, message) =>
+    sink(`[${new Date().toISOString()}] [Correlation: ${correlation_id}] ${typeof message === "function" ? message() : message}`);
 }
 
 function isOn(flag: string | undefined): boolean {

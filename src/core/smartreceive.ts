@@ -47,30 +47,31 @@ interface Checked {
 
 /** Everything that can be judged without the network is judged first, so a bad envelope costs no downloads. */
 function check(p: ParsedPayload, i: number, decode: (b64: string) => Uint8Array, bulk: Map<string, string>): Checked {
-  const where = `payload ${i} (${JSON.stringify(p.dataname)})`;
+  // Only an error message needs it; building it for every payload showed up in profiles.
+  const where = () => `payload ${i} (${JSON.stringify(p.dataname)})`;
   const payload_type = payloadTypeOf(p);
-  if (payload_type === undefined) throw new NatsBridgeError("INVALID_ENVELOPE", `${where} has no payload_type`);
+  if (payload_type === undefined) throw new NatsBridgeError("INVALID_ENVELOPE", `${where()} has no payload_type`);
   const serializer = getSerializer(payload_type);
   if (p.transport === "direct") {
-    if (p.encoding != null && p.encoding !== "base64") throw new NatsBridgeError("INVALID_ENVELOPE", `${where}: direct transport needs encoding "base64", got ${JSON.stringify(p.encoding)}`);
+    if (p.encoding != null && p.encoding !== "base64") throw new NatsBridgeError("INVALID_ENVELOPE", `${where()}: direct transport needs encoding "base64", got ${JSON.stringify(p.encoding)}`);
     const bytes = decodeBase64Strict(bulk.get(p.data) ?? p.data, decode);
-    if (bytes === null) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where}: data is not valid base64`);
-    if (p.size != null && p.size !== bytes.byteLength) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where}: size says ${p.size} bytes but data holds ${bytes.byteLength}`);
+    if (bytes === null) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where()}: data is not valid base64`);
+    if (p.size != null && p.size !== bytes.byteLength) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where()}: size says ${p.size} bytes but data holds ${bytes.byteLength}`);
     return { p, payload_type, serializer, bytes };
   }
   if (p.transport === "link") {
-    if (p.encoding != null && p.encoding !== "none") throw new NatsBridgeError("INVALID_ENVELOPE", `${where}: link transport needs encoding "none", got ${JSON.stringify(p.encoding)}`);
+    if (p.encoding != null && p.encoding !== "none") throw new NatsBridgeError("INVALID_ENVELOPE", `${where()}: link transport needs encoding "none", got ${JSON.stringify(p.encoding)}`);
     let url: URL;
     try {
       url = new URL(p.data);
     } catch {
-      throw new NatsBridgeError("INVALID_ENVELOPE", `${where}: link data is not a URL`);
+      throw new NatsBridgeError("INVALID_ENVELOPE", `${where()}: link data is not a URL`);
     }
     // Only plain web downloads: file:, data:, javascript: and friends must never be fetched on a peer's say-so.
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new NatsBridgeError("INVALID_ENVELOPE", `${where}: refusing ${url.protocol} link URL`);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new NatsBridgeError("INVALID_ENVELOPE", `${where()}: refusing ${url.protocol} link URL`);
     return { p, payload_type, serializer };
   }
-  throw new NatsBridgeError("INVALID_TRANSPORT", `${where}: unknown transport ${JSON.stringify(p.transport)}`);
+  throw new NatsBridgeError("INVALID_TRANSPORT", `${where()}: unknown transport ${JSON.stringify(p.transport)}`);
 }
 
 type Settings = Required<Pick<SmartreceiveOptions, "max_retries" | "base_delay" | "max_delay">> & { download: DownloadHandler; trace: Trace };
@@ -92,7 +93,7 @@ function materialize(c: Checked, o: Settings, correlation_id: string): ReceivedT
     return value instanceof Promise ? value.then(done, fail) : done(value);
   };
   if (c.bytes !== undefined) {
-    o.trace(correlation_id, `Direct transport - decoding payload '${p.dataname}'`);
+    o.trace(correlation_id, () => `Direct transport - decoding payload '${p.dataname}'`);
     return decoded(c.bytes);
   }
   return download(c, o, correlation_id).then(decoded);
@@ -100,7 +101,7 @@ function materialize(c: Checked, o: Settings, correlation_id: string): ReceivedT
 
 async function download(c: Checked, o: Settings, correlation_id: string): Promise<Uint8Array> {
   const { p } = c;
-  o.trace(correlation_id, `Link transport - fetching '${p.dataname}' from URL: ${p.data}`);
+  o.trace(correlation_id, () => `Link transport - fetching '${p.dataname}' from URL: ${p.data}`);
   let got: unknown;
   try {
     got = await o.download(p.data, o.max_retries, o.base_delay, o.max_delay, correlation_id);

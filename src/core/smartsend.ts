@@ -77,7 +77,7 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
     broker_url,
     metadata: o.metadata ?? {},
   };
-  trace(correlation_id, `Starting smartsend for subject: ${subject}`);
+  trace(correlation_id, () => `Starting smartsend for subject: ${subject}`);
 
   // Connect before uploading anything: the server's max_payload decides what may go direct, and
   // an unreachable broker must not leave orphaned uploads behind.
@@ -88,7 +88,7 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
   for (const [dataname, value, payload_type] of data) {
     const out = getSerializer(payload_type).serialize(value);
     const bytes = out instanceof Promise ? await out : out;
-    trace(correlation_id, `Serialized payload '${dataname}' (type: ${payload_type}) size: ${bytes.byteLength} bytes`);
+    trace(correlation_id, () => `Serialized payload '${dataname}' (type: ${payload_type}) size: ${bytes.byteLength} bytes`);
     serialized.push(bytes);
   }
   const sizes = serialized.map((b) => b.byteLength);
@@ -112,7 +112,7 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
           details: { dataname, fileserver_url },
         });
       }
-      trace(correlation_id, `Uploaded to URL: ${res.url}`);
+      trace(correlation_id, () => `Uploaded to URL: ${res.url}`);
       return res.url;
     })());
 
@@ -157,7 +157,7 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
   const selected = selectTransports(sizes, size_threshold, max_payload, measure);
   const { plan, fits } = selected instanceof Promise ? await selected : selected;
   if (!fits) throw tooLarge(wire.byteLength);
-  plan.forEach((t, i) => t === "direct" && trace(correlation_id, `Using direct transport for ${sizes[i]} bytes`));
+  plan.forEach((t, i) => t === "direct" && trace(correlation_id, () => `Using direct transport for ${sizes[i]} bytes`));
 
   if (is_publish) {
     try {
@@ -165,7 +165,7 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
     } catch (e) {
       throw withCorrelation(e, "NATS_CONNECTION_FAILED", `publish to ${subject} failed`, correlation_id);
     }
-    trace(correlation_id, `Message published to ${subject}`);
+    trace(correlation_id, () => `Message published to ${subject}`);
   }
   return [env!, json];
 }

@@ -49,7 +49,7 @@ export function makeFetchWithBackoff(runtime: Runtime, defaults: FetchWithBackof
         const res = await runtime.fetch(url, { signal: ctl.signal, redirect: "manual" });
         if (res.status === 200) {
           const body = asBytes(await res.arrayBuffer())!;
-          trace(correlation_id, `Successfully fetched data from ${url} on attempt ${attempt}`);
+          trace(correlation_id, () => `Successfully fetched data from ${url} on attempt ${attempt}`);
           return body;
         }
         await res.arrayBuffer().catch(() => undefined); // release the connection
@@ -60,7 +60,7 @@ export function makeFetchWithBackoff(runtime: Runtime, defaults: FetchWithBackof
       } finally {
         clearTimeout(timer);
       }
-      trace(correlation_id, `Attempt ${attempt} failed: ${last}`);
+      trace(correlation_id, () => `Attempt ${attempt} failed: ${last}`);
       if (permanent) break;
       if (attempt < attempts) {
         await sleep(delay);
