@@ -1,5 +1,7 @@
 import { useUtf8Encoder } from "./bytes.js";
 import { ConnectionCache } from "./connections.js";
+import { bytesBase64 } from "./fast-base64.js";
+import { encodeAsciiInto, type WireIo } from "./wire.js";
 import { makeFetchWithBackoff, type FetchWithBackoffOptions } from "./fileserver/fetch-backoff.js";
 import { makePlikUploader, type PlikUploadOptions } from "./fileserver/plik.js";
 import type { Runtime } from "./runtime.js";
@@ -36,7 +38,13 @@ export function createBridge(runtime: Runtime): Bridge {
   const fetchWithBackoff = makeFetchWithBackoff(runtime);
   let flag: { v: string | undefined } | undefined;
   const logFlag = () => (flag ??= { v: runtime.env("NATSBRIDGE_LOG") }).v;
-  const sendCtx = { runtime, connections, defaultUpload: plikOneshotUpload, logFlag };
+  const io: WireIo = {
+    writeAscii: runtime.writeAscii ?? encodeAsciiInto,
+    get encodeBase64Into() {
+      return bytesBase64()?.encodeInto;
+    },
+  };
+  const sendCtx = { runtime, connections, defaultUpload: plikOneshotUpload, logFlag, io };
   const receiveCtx = { runtime, defaultDownload: fetchWithBackoff, logFlag };
   return {
     smartsend: (subject, data, options) => smartsend(sendCtx, subject, data, options),

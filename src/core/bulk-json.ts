@@ -22,8 +22,11 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export interface BulkParse {
   value: unknown;
-  /** placeholder string → the base64 text it replaced (not yet validated) */
-  bulk: Map<string, string>;
+  /**
+   * placeholder string → what it replaced: the base64 text (not yet validated), or, when cut
+   * from the message bytes, the already decoded payload bytes.
+   */
+  bulk: Map<string, string | Uint8Array>;
 }
 
 export function decodeText(bytes: Uint8Array): string {
@@ -43,7 +46,7 @@ function parse(text: string): unknown {
 }
 
 export function parseJsonText(text: string, plain = false): BulkParse {
-  const bulk = new Map<string, string>();
+  const bulk = new Map<string, string | Uint8Array>();
   if (plain || text.length < MIN_BULK) return { value: parse(text), bulk };
   // The \u0000 escape keeps the placeholder out of reach of any string a peer could send.
   const tag = `\\u0000natsbridge-bulk-${Math.random().toString(36).slice(2)}-`;
@@ -66,8 +69,48 @@ export function parseJsonText(text: string, plain = false): BulkParse {
 }
 
 /** True when every placeholder stands exactly where it belongs: one direct payload's data. */
-export function bulkOnlyInDirectData(payloads: ReadonlyArray<{ transport: string; data: string }>, bulk: Map<string, string>): boolean {
+export function bulkOnlyInDirectData(payloads: ReadonlyArray<{ transport: string; data: string }>, bulk: Map<string, unknown>): boolean {
   let found = 0;
   for (const p of payloads) if (p.transport === "direct" && bulk.has(p.data)) found++;
   return found === bulk.size;
+}
+
+const KEY_BYTES = [0x22, 0x64, 0x61, 0x74, 0x61, 0x22, 0x3a, 0x22]; // "data":"
+const QUOTE = 0x22;
+
+/**
+ * The same cut made on the message bytes, with each long run decoded straight from bytes to bytes
+ * (the WebAssembly codec): the payload never exists as a JS string. Returns null whenever it
+ * cannot be sure (no codec, nothing long, a run that is not strict base64 — escapes, whitespace,
+ * bad characters) and the text path then decides, with its exact error messages.
+ */
+export function parseJsonBytes(
+  bytes: Uint8Array,
+  decodeBase64: ((ascii: Uint8Array) => Uint8Array | null) | null,
+  indexOfByte: (b: Uint8Array, byte: number, from: number) => number,
+): BulkParse | null {
+  if (!decodeBase64 || bytes.byteLength < MIN_BULK) return null;
+  const bulk = new Map<string, string | Uint8Array>();
+  const tag = `\\u0000natsbridge-bulk-${Math.random().toString(36).slice(2)}-`;
+  let text = "";
+  let from = 0;
+  for (let i = indexOfByte(bytes, QUOTE, 0); i >= 0; i = indexOfByte(bytes, QUOTE, i + 1)) {
+    let k = 1;
+    while (k < KEY_BYTES.length && bytes[i + k] === KEY_BYTES[k]) k++;
+    if (k < KEY_BYTES.length) continue;
+    const start = i + KEY_BYTES.length;
+    const end = indexOfByte(bytes, QUOTE, start);
+    if (end < 0) return null;
+    if (end - start >= MIN_BULK) {
+      const decoded = decodeBase64(bytes.subarray(start, end));
+      if (!decoded) return null;
+      const placeholder = `${tag}${bulk.size}`;
+      text += decodeText(bytes.subarray(from, start)) + placeholder;
+      bulk.set(JSON.parse(`"${placeholder}"`) as string, decoded);
+      from = end;
+    }
+    i = end;
+  }
+  if (bulk.size === 0) return null;
+  return { value: parse(text + decodeText(bytes.subarray(from))), bulk };
 }

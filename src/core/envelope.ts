@@ -1,5 +1,4 @@
 import * as z from "zod/mini";
-import { utf8Encode } from "./bytes.js";
 import { NatsBridgeError } from "./errors.js";
 import type { WireEnvelope, WirePayload } from "./types.js";
 
@@ -143,64 +142,4 @@ export function directPayload(id: string, dataname: string, payload_type: string
 
 export function linkPayload(id: string, dataname: string, payload_type: string, size: number, url: string): WirePayload {
   return { id, dataname, payload_type, transport: "link", encoding: "none", size, data: url, metadata: {} };
-}
-
-const encoder = new TextEncoder();
-
-/**
- * The envelope as JSON text and as the UTF-8 bytes that are published, byte-identical to
- * `JSON.stringify(env)` for the objects built above. Base64 data needs no escaping and is ASCII,
- * so it is neither re-scanned by the JSON serializer nor re-encoded as part of one huge string:
- * for a large payload those two copies were most of the cost of a send.
- */
-/** Above this many characters the base64 parts are copied in separately instead of re-encoded. */
-const SPLIT_ABOVE = 64 * 1024;
-
-type AsciiWriter = (s: string, dst: Uint8Array, at: number) => number;
-const encodeInto: AsciiWriter = (s, dst, at) => encoder.encodeInto(s, dst.subarray(at)).written;
-
-export function envelopeWire(
-  header: EnvelopeHeader,
-  payloads: readonly WirePayload[],
-  stringify: (v: unknown) => string,
-  writeAscii: AsciiWriter = encodeInto,
-): { json: string; bytes: Uint8Array } {
-  const parts: string[] = [];
-  const ascii: boolean[] = [];
-  let text = stringify(header).slice(0, -1) + ',"payloads":[';
-  for (let i = 0; i < payloads.length; i++) {
-    const p = payloads[i]!;
-    text +=
-      (i > 0 ? "," : "") +
-      `{"id":${JSON.stringify(p.id)},"dataname":${JSON.stringify(p.dataname)},"payload_type":${JSON.stringify(p.payload_type)}` +
-      `,"transport":"${p.transport}","encoding":"${p.encoding}","size":${p.size},"data":`;
-    if (p.transport === "direct") {
-      parts.push(text + '"', p.data);
-      ascii.push(false, true);
-      text = '"';
-    } else text += JSON.stringify(p.data);
-    // The two metadata shapes this module builds, written without a serializer call.
-    text += p.transport === "direct" ? `,"metadata":{"payload_bytes":${p.size}}}` : `,"metadata":{}}`;
-  }
-  parts.push(text + "]}");
-  ascii.push(false);
-
-  // Small envelopes: one encoder call beats several (each call has a fixed cost).
-  let json = "";
-  for (const part of parts) json += part;
-  if (json.length < SPLIT_ABOVE) return { json, bytes: utf8Encode(json) };
-
-  const encoded = parts.map((part, i) => (ascii[i] ? null : utf8Encode(part)));
-  let total = 0;
-  for (let i = 0; i < parts.length; i++) total += encoded[i]?.byteLength ?? parts[i]!.length;
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (let i = 0; i < parts.length; i++) {
-    const e = encoded[i];
-    if (e) {
-      bytes.set(e, at);
-      at += e.byteLength;
-    } else at += writeAscii(parts[i]!, bytes, at);
-  }
-  return { json, bytes };
 }

@@ -1,5 +1,6 @@
 import { asBytes } from "./bytes.js";
-import { bulkOnlyInDirectData, decodeText, parseJsonText, type BulkParse } from "./bulk-json.js";
+import { bulkOnlyInDirectData, decodeText, parseJsonBytes, parseJsonText, type BulkParse } from "./bulk-json.js";
+import { bytesBase64 } from "./fast-base64.js";
 import { decodeBase64Strict } from "./base64.js";
 import { parseEnvelope, payloadTypeOf, type ParsedPayload } from "./envelope.js";
 import { NatsBridgeError, withCorrelation } from "./errors.js";
@@ -19,10 +20,13 @@ export type IncomingMessage = { data: Uint8Array } | Uint8Array | ArrayBuffer | 
 
 
 
+function rawBytes(msg: unknown): Uint8Array | null {
+  return asBytes(msg) ?? (typeof msg === "object" && msg !== null && !Array.isArray(msg) ? asBytes((msg as { data?: unknown }).data) : null);
+}
+
 /** The message as JSON text, or the object itself when it was handed over already parsed. */
-function messageText(msg: unknown): string | object {
+function messageText(msg: unknown, raw: Uint8Array | null): string | object {
   if (typeof msg === "string") return msg;
-  const raw = asBytes(msg) ?? (typeof msg === "object" && msg !== null ? asBytes((msg as { data?: unknown }).data) : null);
   if (raw) return decodeText(raw);
   if (typeof msg === "object" && msg !== null && !Array.isArray(msg)) return msg;
   throw new NatsBridgeError("INVALID_ENVELOPE", "smartreceive needs a NATS message, bytes, a JSON string or an envelope object");
@@ -31,6 +35,8 @@ function messageText(msg: unknown): string | object {
 function decodeInput(input: string | object, plain = false): BulkParse {
   return typeof input === "string" ? parseJsonText(input, plain) : { value: input, bulk: new Map() };
 }
+
+const indexOfByteDefault = (b: Uint8Array, byte: number, from: number) => b.indexOf(byte, from);
 
 const posInt = (v: unknown, name: string, dflt: number): number => {
   if (v === undefined) return dflt;
@@ -46,7 +52,7 @@ interface Checked {
 }
 
 /** Everything that can be judged without the network is judged first, so a bad envelope costs no downloads. */
-function check(p: ParsedPayload, i: number, decode: (b64: string) => Uint8Array, bulk: Map<string, string>): Checked {
+function check(p: ParsedPayload, i: number, decode: (b64: string) => Uint8Array, bulk: Map<string, string | Uint8Array>): Checked {
   // Only an error message needs it; building it for every payload showed up in profiles.
   const where = () => `payload ${i} (${JSON.stringify(p.dataname)})`;
   const payload_type = payloadTypeOf(p);
@@ -54,7 +60,8 @@ function check(p: ParsedPayload, i: number, decode: (b64: string) => Uint8Array,
   const serializer = getSerializer(payload_type);
   if (p.transport === "direct") {
     if (p.encoding != null && p.encoding !== "base64") throw new NatsBridgeError("INVALID_ENVELOPE", `${where()}: direct transport needs encoding "base64", got ${JSON.stringify(p.encoding)}`);
-    const bytes = decodeBase64Strict(bulk.get(p.data) ?? p.data, decode);
+    const cut = bulk.get(p.data);
+    const bytes = cut instanceof Uint8Array ? cut : decodeBase64Strict(cut ?? p.data, decode);
     if (bytes === null) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where()}: data is not valid base64`);
     if (p.size != null && p.size !== bytes.byteLength) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where()}: size says ${p.size} bytes but data holds ${bytes.byteLength}`);
     return { p, payload_type, serializer, bytes };
@@ -118,11 +125,13 @@ async function download(c: Checked, o: Settings, correlation_id: string): Promis
 
 export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, options: SmartreceiveOptions = {}): Promise<ReceivedEnvelope> {
   const o = options ?? {};
-  const input = messageText(msg);
-  let { value, bulk } = decodeInput(input);
+  const raw = rawBytes(msg);
+  const fromBytes = raw ? parseJsonBytes(raw, bytesBase64()?.decode ?? null, ctx.runtime.indexOfByte ?? indexOfByteDefault) : null;
+  let input: string | object | undefined;
+  let { value, bulk } = fromBytes ?? decodeInput((input = messageText(msg, raw)));
   let env = parseEnvelope(value);
   if (bulk.size > 0 && !bulkOnlyInDirectData(env.payloads, bulk)) {
-    ({ value, bulk } = decodeInput(input, true));
+    ({ value, bulk } = decodeInput(input ?? messageText(msg, raw), true));
     env = parseEnvelope(value);
   }
   const correlation_id = env.correlation_id;

@@ -1,4 +1,5 @@
-import { buildEnvelope, directPayload, envelopeWire, linkPayload, type EnvelopeHeader } from "./envelope.js";
+import { buildEnvelope, directPayload, linkPayload, type EnvelopeHeader } from "./envelope.js";
+import { layoutEnvelope, lazyDirectPayload, type WireIo, type WireLayout } from "./wire.js";
 import { NatsBridgeError, withCorrelation } from "./errors.js";
 import { stringifyJson } from "./json.js";
 import { makeTrace } from "./log.js";
@@ -12,10 +13,15 @@ import { uuidv4 } from "./uuid.js";
 export const DEFAULT_BROKER_URL = "nats://localhost:4222";
 export const DEFAULT_FILESERVER_URL = "http://localhost:8080";
 
+/** From this size a direct payload's base64 is written straight into the wire (when the codec is there). */
+const LAZY_ABOVE = 16 * 1024;
+
 export interface SendContext {
   runtime: Runtime;
   connections: ConnectionCache;
   defaultUpload: UploadHandler;
+  /** How envelope bytes are written; with encodeBase64Into, large payloads skip JS strings. */
+  io: WireIo;
   /** NATSBRIDGE_LOG, read once: environment lookups are native calls too slow for every message. */
   logFlag: () => string | undefined;
 }
@@ -93,7 +99,13 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
   }
   const sizes = serialized.map((b) => b.byteLength);
   const ids = data.map(() => uuidv4());
-  const base64: (string | undefined)[] = [];
+  const directs: (WirePayload | undefined)[] = [];
+  // The same payload object across measurements, so a base64 string is made at most once.
+  const direct = (i: number): WirePayload =>
+    (directs[i] ??= ((dataname, payload_type, bytes) =>
+      bytes.byteLength >= LAZY_ABOVE && ctx.io.encodeBase64Into
+        ? lazyDirectPayload(ids[i]!, dataname, payload_type, bytes, ctx.runtime.base64Encode)
+        : directPayload(ids[i]!, dataname, payload_type, bytes.byteLength, ctx.runtime.base64Encode(bytes)))(data[i]![0], data[i]![2], serialized[i]!));
   const uploads: (Promise<string> | undefined)[] = [];
 
   const uploadOnce = (i: number): Promise<string> =>
@@ -117,16 +129,15 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
     })());
 
   let env: WireEnvelope | undefined;
-  let json = "";
-  let wire: Uint8Array = new Uint8Array(0);
+  let layout: WireLayout | undefined;
   const finish = (payloads: WirePayload[]): number => {
     env = buildEnvelope(header, payloads);
     try {
-      ({ json, bytes: wire } = envelopeWire(header, payloads, stringifyJson, ctx.runtime.writeAscii));
+      layout = layoutEnvelope(header, payloads, stringifyJson, ctx.io);
     } catch (e) {
       throw new NatsBridgeError("SERIALIZATION_ERROR", `envelope metadata is not JSON-serializable: ${(e as Error).message}`, { cause: e });
     }
-    return wire.byteLength;
+    return layout.byteLength;
   };
   const max_payload = maxPayloadOf(conn);
   const tooLarge = (bytes: number) =>
@@ -146,7 +157,7 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
       finish(
         data.map(([dataname, , payload_type], i) =>
           plan[i] === "direct"
-            ? directPayload(ids[i]!, dataname, payload_type, sizes[i]!, (base64[i] ??= ctx.runtime.base64Encode(serialized[i]!)))
+            ? direct(i)
             : linkPayload(ids[i]!, dataname, payload_type, sizes[i]!, linked[i]!),
         ),
       );
@@ -156,7 +167,8 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
 
   const selected = selectTransports(sizes, size_threshold, max_payload, measure);
   const { plan, fits } = selected instanceof Promise ? await selected : selected;
-  if (!fits) throw tooLarge(wire.byteLength);
+  if (!fits) throw tooLarge(layout!.byteLength);
+  const wire = layout!.bytes();
   plan.forEach((t, i) => t === "direct" && trace(correlation_id, () => `Using direct transport for ${sizes[i]} bytes`));
 
   if (is_publish) {
@@ -167,5 +179,13 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
     }
     trace(correlation_id, () => `Message published to ${subject}`);
   }
-  return [env!, json];
+  const result = [env!] as unknown as [WireEnvelope, string];
+  if (!layout!.jsonIsCostly) result[1] = layout!.json();
+  else {
+    // Most callers never read the JSON text of a large envelope; build it only if asked.
+    let json: string | undefined;
+    const make = layout!.json;
+    Object.defineProperty(result, 1, { enumerable: true, configurable: true, get: () => (json ??= make()) });
+  }
+  return result;
 }

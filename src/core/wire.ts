@@ -1,0 +1,135 @@
+import { utf8Encode } from "./bytes.js";
+import type { EnvelopeHeader } from "./envelope.js";
+import type { WirePayload } from "./types.js";
+
+/**
+ * The envelope as the bytes that are published and as the JSON text smartsend returns, both
+ * byte-identical to `JSON.stringify(env)` for the envelopes natsbridge builds.
+ *
+ * Large payloads are what cost: their base64 is ASCII and needs no JSON escaping, so it is never
+ * pushed through the JSON serializer nor re-encoded as part of one huge string. With a bytes→bytes
+ * base64 encoder (the WebAssembly codec) a large direct payload does not become a JS string at
+ * all unless someone reads `payload.data` or the JSON text: creating a 700 KB string costs more
+ * than encoding it.
+ */
+
+export interface WireIo {
+  /** Copy an ASCII string into dst at `at`; returns bytes written. */
+  writeAscii(s: string, dst: Uint8Array, at: number): number;
+  /** Base64 of src straight into dst at `at`; returns bytes written. */
+  encodeBase64Into?: ((src: Uint8Array, dst: Uint8Array, at: number) => number) | undefined;
+}
+
+export interface WireLayout {
+  /** Exact size of the published message. */
+  byteLength: number;
+  bytes(): Uint8Array;
+  json(): string;
+  /** True when json() would have to materialize large base64 strings. */
+  jsonIsCostly: boolean;
+}
+
+interface LazySource {
+  bytes: Uint8Array;
+  text?: string;
+}
+
+const lazySources = new WeakMap<WirePayload, LazySource>();
+
+/** A direct payload whose `data` (base64) is made a string only when read. */
+export function lazyDirectPayload(
+  id: string,
+  dataname: string,
+  payload_type: string,
+  bytes: Uint8Array,
+  toBase64: (b: Uint8Array) => string,
+): WirePayload {
+  const size = bytes.byteLength;
+  const p: WirePayload = { id, dataname, payload_type, transport: "direct", encoding: "base64", size, data: "", metadata: { payload_bytes: size } };
+  const src: LazySource = { bytes };
+  // Redefining an existing key keeps its place in the key order, so the wire layout is unchanged.
+  Object.defineProperty(p, "data", {
+    enumerable: true,
+    configurable: true,
+    get: () => (src.text ??= toBase64(src.bytes)),
+    set: (v: string) => {
+      lazySources.delete(p);
+      Object.defineProperty(p, "data", { value: v, writable: true, enumerable: true, configurable: true });
+    },
+  });
+  lazySources.set(p, src);
+  return p;
+}
+
+const encoder = new TextEncoder();
+export const encodeAsciiInto = (s: string, dst: Uint8Array, at: number): number => encoder.encodeInto(s, dst.subarray(at)).written;
+
+/** Above this many characters the parts are written one by one instead of encoding one string. */
+const SPLIT_ABOVE = 64 * 1024;
+const HEX = /^[0-9a-f-]*$/;
+
+type Part = string | { ascii: string } | { src: Uint8Array; payload: WirePayload };
+
+export function layoutEnvelope(
+  header: EnvelopeHeader,
+  payloads: readonly WirePayload[],
+  stringify: (v: unknown) => string,
+  io: WireIo,
+): WireLayout {
+  const parts: Part[] = [];
+  let text = stringify(header).slice(0, -1) + ',"payloads":[';
+  let large = 0;
+  for (let i = 0; i < payloads.length; i++) {
+    const p = payloads[i]!;
+    // Ids natsbridge generates are plain hex UUIDs; anything else is escaped like JSON.stringify.
+    const id = HEX.test(p.id) ? `"${p.id}"` : JSON.stringify(p.id);
+    text +=
+      (i > 0 ? "," : "") +
+      `{"id":${id},"dataname":${JSON.stringify(p.dataname)},"payload_type":${JSON.stringify(p.payload_type)}` +
+      `,"transport":"${p.transport}","encoding":"${p.encoding}","size":${p.size},"data":`;
+    if (p.transport === "direct") {
+      parts.push(text + '"');
+      const lazy = lazySources.get(p);
+      if (lazy && lazy.text === undefined && io.encodeBase64Into) {
+        parts.push({ src: lazy.bytes, payload: p });
+        large += Math.ceil(lazy.bytes.byteLength / 3) * 4;
+      } else {
+        const b64 = p.data;
+        parts.push({ ascii: b64 });
+        large += b64.length;
+      }
+      text = '"';
+    } else text += JSON.stringify(p.data);
+    // The two metadata shapes natsbridge builds, written without a serializer call.
+    text += p.transport === "direct" ? `,"metadata":{"payload_bytes":${p.size}}}` : `,"metadata":{}}`;
+  }
+  parts.push(text + "]}");
+
+  const hasSrc = parts.some((x) => typeof x === "object" && "src" in x);
+  const json = () => parts.map((x) => (typeof x === "string" ? x : "ascii" in x ? x.ascii : x.payload.data)).join("");
+
+  if (!hasSrc && large < SPLIT_ABOVE) {
+    // Small envelopes: one encoder call beats several (each call has a fixed cost).
+    const whole = json();
+    const bytes = utf8Encode(whole);
+    return { byteLength: bytes.byteLength, bytes: () => bytes, json: () => whole, jsonIsCostly: false };
+  }
+
+  const encoded = parts.map((x) => (typeof x === "string" ? utf8Encode(x) : null));
+  let byteLength = large;
+  for (const e of encoded) if (e) byteLength += e.byteLength;
+  const bytes = () => {
+    const out = new Uint8Array(byteLength);
+    let at = 0;
+    parts.forEach((x, i) => {
+      const e = encoded[i];
+      if (e) {
+        out.set(e, at);
+        at += e.byteLength;
+      } else if (typeof x === "object" && "src" in x) at += io.encodeBase64Into!(x.src, out, at);
+      else at += io.writeAscii((x as { ascii: string }).ascii, out, at);
+    });
+    return out;
+  };
+  return { byteLength, bytes, json, jsonIsCostly: hasSrc };
+}
