@@ -66,7 +66,10 @@ export const encodeAsciiInto = (s: string, dst: Uint8Array, at: number): number 
 
 /** Above this many characters the parts are written one by one instead of encoding one string. */
 const SPLIT_ABOVE = 64 * 1024;
-const HEX = /^[0-9a-f-]*$/;
+// Printable ASCII other than `"` and `\` is written by JSON.stringify as is; only other strings
+// need its escaping (and it is the slow part of writing a header of short strings).
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const q = (s: string): string => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
 
 type Part = string | { ascii: string } | { src: Uint8Array; payload: WirePayload };
 
@@ -77,15 +80,19 @@ export function layoutEnvelope(
   io: WireIo,
 ): WireLayout {
   const parts: Part[] = [];
-  let text = stringify(header).slice(0, -1) + ',"payloads":[';
+  const h = header;
+  // Field by field in the wire order, whatever order the header object was built in.
+  let text =
+    `{"correlation_id":${q(h.correlation_id)},"msg_id":${q(h.msg_id)},"timestamp":${q(h.timestamp)},"send_to":${q(h.send_to)}` +
+    `,"msg_purpose":${q(h.msg_purpose)},"sender_name":${q(h.sender_name)},"sender_id":${q(h.sender_id)}` +
+    `,"receiver_name":${q(h.receiver_name)},"receiver_id":${q(h.receiver_id)},"reply_to":${q(h.reply_to)}` +
+    `,"reply_to_msg_id":${q(h.reply_to_msg_id)},"broker_url":${q(h.broker_url)},"metadata":${stringify(h.metadata)},"payloads":[`;
   let large = 0;
   for (let i = 0; i < payloads.length; i++) {
     const p = payloads[i]!;
-    // Ids natsbridge generates are plain hex UUIDs; anything else is escaped like JSON.stringify.
-    const id = HEX.test(p.id) ? `"${p.id}"` : JSON.stringify(p.id);
     text +=
       (i > 0 ? "," : "") +
-      `{"id":${id},"dataname":${JSON.stringify(p.dataname)},"payload_type":${JSON.stringify(p.payload_type)}` +
+      `{"id":${q(p.id)},"dataname":${q(p.dataname)},"payload_type":${q(p.payload_type)}` +
       `,"transport":"${p.transport}","encoding":"${p.encoding}","size":${p.size},"data":`;
     if (p.transport === "direct") {
       parts.push(text + '"');
