@@ -77,8 +77,8 @@ async function scenario(name: string, tuple: [string, unknown, string], count: n
 const text1k = "x".repeat(1024);
 const bin512k = new Uint8Array(512 * 1024).map((_, i) => (i * 2654435761) >>> 24);
 
-const small = await scenario("1 KB text", ["msg", text1k, "text"], 2000);
-const large = await scenario("512 KB binary", ["blob", bin512k, "binary"], 100);
+const small = await scenario("1 KB text", ["msg", text1k, "text"], 4000, 9);
+const large = await scenario("512 KB binary", ["blob", bin512k, "binary"], 150, 7);
 
 const checks = [
   ["1 KB ≥ 0.8× raw", small.passed / small.raw, small.passed / small.raw >= 0.8],
