@@ -31,8 +31,12 @@ export interface WireLayout {
 
 interface LazySource {
   bytes: Uint8Array;
+  /** The base64 as written into the wire: text read later comes from here, so a caller reusing its buffer cannot change what the envelope says it sent. */
+  written?: Uint8Array;
   text?: string;
 }
+
+const ascii = new TextDecoder();
 
 const lazySources = new WeakMap<WirePayload, LazySource>();
 
@@ -51,7 +55,7 @@ export function lazyDirectPayload(
   Object.defineProperty(p, "data", {
     enumerable: true,
     configurable: true,
-    get: () => (src.text ??= toBase64(src.bytes)),
+    get: () => (src.text ??= src.written ? ascii.decode(src.written) : toBase64(src.bytes)),
     set: (v: string) => {
       lazySources.delete(p);
       Object.defineProperty(p, "data", { value: v, writable: true, enumerable: true, configurable: true });
@@ -125,18 +129,25 @@ export function layoutEnvelope(
   const encoded = parts.map((x) => (typeof x === "string" ? utf8Encode(x) : null));
   let byteLength = large;
   for (const e of encoded) if (e) byteLength += e.byteLength;
+  let built: Uint8Array | undefined;
   const bytes = () => {
-    const out = new Uint8Array(byteLength);
+    if (built) return built;
+    const out = (built = new Uint8Array(byteLength));
     let at = 0;
     parts.forEach((x, i) => {
       const e = encoded[i];
       if (e) {
         out.set(e, at);
         at += e.byteLength;
-      } else if (typeof x === "object" && "src" in x) at += io.encodeBase64Into!(x.src, out, at);
-      else at += io.writeAscii((x as { ascii: string }).ascii, out, at);
+      } else if (typeof x === "object" && "src" in x) {
+        const n = io.encodeBase64Into!(x.src, out, at);
+        const lazy = lazySources.get(x.payload);
+        if (lazy) lazy.written = out.subarray(at, at + n);
+        at += n;
+      } else at += io.writeAscii((x as { ascii: string }).ascii, out, at);
     });
     return out;
   };
-  return { byteLength, bytes, json, jsonIsCostly: hasSrc };
+  // Once built, the bytes are the truth: the text is read back from them.
+  return { byteLength, bytes, json: () => (built ? ascii.decode(built) : json()), jsonIsCostly: hasSrc };
 }

@@ -46,6 +46,19 @@ describe("envelope bytes and JSON text", () => {
     expect(layout.json()).toContain('"data":"AAAA"');
   });
 
+  it("what smartsend returns still says what was sent after the caller reuses its buffer", async () => {
+    const frame = randomBytes(50_000, 9);
+    const sentCopy = frame.slice();
+    const published: Uint8Array[] = [];
+    const conn = { publish: (_s: string, d?: Uint8Array) => void published.push(d!), info: { max_payload: 1 << 20 } };
+    const result = await smartsend("reuse", [["frame", frame, "video"]], { nats_connection: conn });
+    frame.fill(0); // the caller's next frame
+    const [env, json] = result;
+    expect(env.payloads[0]!.data).toBe(b64(sentCopy));
+    expect(json).toBe(Buffer.from(published[0]!).toString("utf8"));
+    expect(JSON.parse(json).payloads[0].data).toBe(b64(sentCopy));
+  });
+
   it("smartsend publishes exactly the JSON text it returns, also for large payloads", async () => {
     const published: Uint8Array[] = [];
     const conn = { publish: (_s: string, d?: Uint8Array) => void published.push(d!), info: { max_payload: 1 << 20 } };
