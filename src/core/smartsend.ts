@@ -33,19 +33,23 @@ const optionString = (o: SmartsendOptions, k: keyof SmartsendOptions, dflt: stri
   return v;
 };
 
-export async function smartsend(
+export function smartsend(
   ctx: SendContext,
   subject: string,
   data: readonly SendTuple[],
   options: SmartsendOptions = {},
 ): Promise<[WireEnvelope, string]> {
   const o = options ?? {};
-  const correlation_id = optionString(o, "correlation_id", "") || uuidv4();
+  let correlation_id = "";
   try {
-    return await send(ctx, subject, data, o, correlation_id);
+    correlation_id = optionString(o, "correlation_id", "") || uuidv4();
   } catch (e) {
-    throw withCorrelation(e, "SERIALIZATION_ERROR", "smartsend failed", correlation_id);
+    return Promise.reject(e);
   }
+  // A plain function around the async body: one promise layer less per message.
+  return send(ctx, subject, data, o, correlation_id).catch((e) => {
+    throw withCorrelation(e, "SERIALIZATION_ERROR", "smartsend failed", correlation_id);
+  });
 }
 
 async function send(ctx: SendContext, subject: string, data: readonly SendTuple[], o: SmartsendOptions, correlation_id: string): Promise<[WireEnvelope, string]> {
@@ -54,11 +58,12 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
     throw new NatsBridgeError("INVALID_OPTIONS", `subject must be a non-empty NATS subject without whitespace, got ${JSON.stringify(subject)}`);
   }
   if (!Array.isArray(data)) throw new NatsBridgeError("INVALID_OPTIONS", "data must be an array of [dataname, data, payload_type] tuples");
-  data.forEach((t, i) => {
+  for (let i = 0; i < data.length; i++) {
+    const t = data[i];
     if (!Array.isArray(t) || t.length !== 3 || typeof t[0] !== "string" || typeof t[2] !== "string") {
       throw new NatsBridgeError("INVALID_OPTIONS", `data[${i}] must be a [dataname: string, data, payload_type: string] tuple`);
     }
-  });
+  }
   const size_threshold = o.size_threshold ?? DEFAULT_SIZE_THRESHOLD;
   if (typeof size_threshold !== "number" || !(size_threshold >= 0)) throw new NatsBridgeError("INVALID_OPTIONS", "size_threshold must be a non-negative number");
   const broker_url = optionString(o, "broker_url", DEFAULT_BROKER_URL);
