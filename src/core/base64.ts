@@ -18,12 +18,6 @@ export function normalizeBase64(text: string): string | null {
   return pad === 0 ? s : s + "=".repeat(4 - pad);
 }
 
-/** Exact decoded length of canonical padded base64. */
-export function base64DecodedLength(canonical: string): number {
-  const eq = canonical.endsWith("==") ? 2 : canonical.endsWith("=") ? 1 : 0;
-  return (canonical.length / 4) * 3 - eq;
-}
-
 /**
  * Strict decode on top of a runtime decoder. Fast path: decoders such as Node's Buffer skip
  * characters that are not base64 (so the output comes out short) and read the URL-safe `-_` too;
