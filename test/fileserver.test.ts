@@ -297,7 +297,8 @@ describe("dev file server options and lifecycle", () => {
     expect(existsSync(fs.dir)).toBe(true);
     const t0 = Date.now();
     await fs.close();
-    expect(Date.now() - t0).toBeLessThan(1000);
+    // Node keeps an idle keep-alive socket for 5 s; a close() that waited for it would take that long.
+    expect(Date.now() - t0).toBeLessThan(4000);
     expect(existsSync(fs.dir)).toBe(false);
     await expect(fetch(`${fs.url}/upload`, { method: "POST" })).rejects.toThrow();
   });

@@ -33,16 +33,13 @@ describe("browser pure-JS base64", () => {
     expect(() => base64DecodeJs("aGVsbG8===")).toThrow(SyntaxError);
   });
 
-  it("encodes 8 MB in well under a second", () => {
+  // Speed is the bench's business; this only proves 8 MB goes through (a quadratic or
+  // stack-bound implementation would hit the test timeout or throw RangeError).
+  it("round-trips 8 MB", () => {
     const bytes = new Uint8Array(randomBytes(8 << 20));
-    const t0 = performance.now();
-    const b64 = base64EncodeJs(bytes);
-    const t1 = performance.now();
-    const back = base64DecodeJs(b64);
-    const t2 = performance.now();
+    const back = base64DecodeJs(base64EncodeJs(bytes));
     expect(back.length).toBe(bytes.length);
-    expect(t1 - t0).toBeLessThan(1000);
-    expect(t2 - t1).toBeLessThan(1000);
+    expect(Buffer.compare(back, bytes)).toBe(0);
   });
 });
 
