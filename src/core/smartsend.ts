@@ -1,3 +1,4 @@
+import { isoNow } from "./clock.js";
 import { buildEnvelope, directPayload, linkPayload, type EnvelopeHeader } from "./envelope.js";
 import { layoutEnvelope, lazyDirectPayload, type WireIo, type WireLayout } from "./wire.js";
 import { NatsBridgeError, withCorrelation } from "./errors.js";
@@ -76,7 +77,7 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
   const header: EnvelopeHeader = {
     correlation_id,
     msg_id: optionString(o, "msg_id", "") || uuidv4(),
-    timestamp: new Date().toISOString(),
+    timestamp: isoNow(),
     send_to: subject,
     msg_purpose: optionString(o, "msg_purpose", "chat"),
     sender_name: optionString(o, "sender_name", "NATSBridge"),

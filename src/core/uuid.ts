@@ -15,10 +15,11 @@ export function uuidv4(): string {
     globalThis.crypto.getRandomValues(pool);
     next = 0;
   }
-  const b = pool.subarray(next * 16, ++next * 16);
-  b[6] = (b[6]! & 0x0f) | 0x40; // version 4
-  b[8] = (b[8]! & 0x3f) | 0x80; // RFC 4122 variant
-  const h = (i: number) => HEX[b[i]!]!;
+  // Indexing the pool directly: a subarray view per id is an allocation on every send.
+  const o = next++ * 16;
+  pool[o + 6] = (pool[o + 6]! & 0x0f) | 0x40; // version 4
+  pool[o + 8] = (pool[o + 8]! & 0x3f) | 0x80; // RFC 4122 variant
+  const h = (i: number) => HEX[pool[o + i]!]!;
   return (
     h(0) + h(1) + h(2) + h(3) + "-" + h(4) + h(5) + "-" + h(6) + h(7) + "-" + h(8) + h(9) + "-" +
     h(10) + h(11) + h(12) + h(13) + h(14) + h(15)

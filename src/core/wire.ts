@@ -71,9 +71,16 @@ export const encodeAsciiInto = (s: string, dst: Uint8Array, at: number): number 
 /** Above this many characters the parts are written one by one instead of encoding one string. */
 const SPLIT_ABOVE = 64 * 1024;
 // Printable ASCII other than `"` and `\` is written by JSON.stringify as is; only other strings
-// need its escaping (and it is the slow part of writing a header of short strings).
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-const q = (s: string): string => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
+// need its escaping (and it is the slow part of writing a header of short strings). A plain loop:
+// for ids and names a regex call costs more than looking at the characters.
+function plain(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
+const q = (s: string): string => (plain(s) ? '"' + s + '"' : JSON.stringify(s));
 
 type Part = string | { ascii: string } | { src: Uint8Array; payload: WirePayload };
 
@@ -116,8 +123,13 @@ export function layoutEnvelope(
   }
   parts.push(text + "]}");
 
-  const hasSrc = parts.some((x) => typeof x === "object" && "src" in x);
-  const json = () => parts.map((x) => (typeof x === "string" ? x : "ascii" in x ? x.ascii : x.payload.data)).join("");
+  let hasSrc = false;
+  for (const x of parts) if (typeof x === "object" && "src" in x) hasSrc = true;
+  const json = () => {
+    let out = "";
+    for (const x of parts) out += typeof x === "string" ? x : "ascii" in x ? x.ascii : x.payload.data;
+    return out;
+  };
 
   if (!hasSrc && large < SPLIT_ABOVE) {
     // Small envelopes: one encoder call beats several (each call has a fixed cost).
