@@ -20,6 +20,7 @@ export const nodeRuntime: Runtime = {
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   },
   utf8Encode: (s) => Buffer.from(s, "utf8"),
+  asciiEncode: (s) => Buffer.from(s, "latin1"),
   indexOfByte: (b, byte, from) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).indexOf(byte, from),
   writeAscii: (s, dst, at) => Buffer.from(dst.buffer, dst.byteOffset, dst.byteLength).write(s, at, "latin1"),
   env: (name) => process.env[name],

@@ -40,6 +40,7 @@ export function createBridge(runtime: Runtime): Bridge {
   const logFlag = () => (flag ??= { v: runtime.env("NATSBRIDGE_LOG") }).v;
   const io: WireIo = {
     writeAscii: runtime.writeAscii ?? encodeAsciiInto,
+    encodeAscii: runtime.asciiEncode,
     get encodeBase64Into() {
       return bytesBase64()?.encodeInto;
     },

@@ -45,6 +45,8 @@ export interface Runtime {
   writeAscii?(s: string, dst: Uint8Array, at: number): number;
   /** Optional: a faster byte search than Uint8Array#indexOf (Node's Buffer uses memchr). */
   indexOfByte?(bytes: Uint8Array, byte: number, from: number): number;
+  /** Optional: bytes of a string known to be ASCII; Node's latin1 copy skips UTF-8 transcoding. */
+  asciiEncode?(s: string): Uint8Array;
   /** Optional: a faster UTF-8 encoder than TextEncoder (same bytes). */
   utf8Encode?(s: string): Uint8Array;
   /** Environment variable lookup (Node) or nothing (browser). */

@@ -16,6 +16,8 @@ import type { WirePayload } from "./types.js";
 export interface WireIo {
   /** Copy an ASCII string into dst at `at`; returns bytes written. */
   writeAscii(s: string, dst: Uint8Array, at: number): number;
+  /** Bytes of an ASCII string, when the runtime has something faster than UTF-8 encoding. */
+  encodeAscii?: ((s: string) => Uint8Array) | undefined;
   /** Base64 of src straight into dst at `at`; returns bytes written. */
   encodeBase64Into?: ((src: Uint8Array, dst: Uint8Array, at: number) => number) | undefined;
 }
@@ -80,7 +82,14 @@ function plain(s: string): boolean {
   }
   return true;
 }
-const q = (s: string): string => (plain(s) ? '"' + s + '"' : JSON.stringify(s));
+// Cleared by q when a string needs escaping (it may hold non-ASCII); layoutEnvelope is synchronous,
+// so one module-level flag per call is safe.
+let allAscii = true;
+const q = (s: string): string => {
+  if (plain(s)) return '"' + s + '"';
+  allAscii = false;
+  return JSON.stringify(s);
+};
 
 type Part = string | { ascii: string } | { src: Uint8Array; payload: WirePayload };
 
@@ -92,12 +101,15 @@ export function layoutEnvelope(
 ): WireLayout {
   const parts: Part[] = [];
   const h = header;
+  allAscii = true;
+  const metadata = stringify(h.metadata);
+  if (!plain(metadata)) allAscii = false;
   // Field by field in the wire order, whatever order the header object was built in.
   let text =
     `{"correlation_id":${q(h.correlation_id)},"msg_id":${q(h.msg_id)},"timestamp":${q(h.timestamp)},"send_to":${q(h.send_to)}` +
     `,"msg_purpose":${q(h.msg_purpose)},"sender_name":${q(h.sender_name)},"sender_id":${q(h.sender_id)}` +
     `,"receiver_name":${q(h.receiver_name)},"receiver_id":${q(h.receiver_id)},"reply_to":${q(h.reply_to)}` +
-    `,"reply_to_msg_id":${q(h.reply_to_msg_id)},"broker_url":${q(h.broker_url)},"metadata":${stringify(h.metadata)},"payloads":[`;
+    `,"reply_to_msg_id":${q(h.reply_to_msg_id)},"broker_url":${q(h.broker_url)},"metadata":${metadata},"payloads":[`;
   let large = 0;
   for (let i = 0; i < payloads.length; i++) {
     const p = payloads[i]!;
@@ -117,7 +129,7 @@ export function layoutEnvelope(
         large += b64.length;
       }
       text = '"';
-    } else text += JSON.stringify(p.data);
+    } else text += q(p.data);
     // The two metadata shapes natsbridge builds, written without a serializer call.
     text += p.transport === "direct" ? `,"metadata":{"payload_bytes":${p.size}}}` : `,"metadata":{}}`;
   }
@@ -134,7 +146,8 @@ export function layoutEnvelope(
   if (!hasSrc && large < SPLIT_ABOVE) {
     // Small envelopes: one encoder call beats several (each call has a fixed cost).
     const whole = json();
-    const bytes = utf8Encode(whole);
+    // Base64 and the fixed keys are ASCII; with every other string plain too, no UTF-8 pass is needed.
+    const bytes = allAscii && io.encodeAscii ? io.encodeAscii(whole) : utf8Encode(whole);
     return { byteLength: bytes.byteLength, bytes: () => bytes, json: () => whole, jsonIsCostly: false };
   }
 

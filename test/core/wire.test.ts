@@ -36,6 +36,29 @@ describe("envelope bytes and JSON text", () => {
     });
   }
 
+  it("small envelopes through the ASCII fast encoder: any non-ASCII string anywhere still comes out UTF-8", () => {
+    const io = { writeAscii: encodeAsciiInto, encodeAscii: (s: string) => Buffer.from(s, "latin1") };
+    const plainHeader: EnvelopeHeader = { ...header, sender_name: "plain", metadata: {} };
+    const small = (dataname = "d", url = "http://h/f") => [
+      directPayload("11111111-2222-4333-8444-555555555555", dataname, "text", 2, "aGk="),
+      linkPayload("31111111-2222-4333-8444-555555555555", "l", "image", 5, url),
+    ];
+    const cases: [string, EnvelopeHeader, ReturnType<typeof small>][] = [
+      ["all ASCII", plainHeader, small()],
+      ["header string", { ...plainHeader, receiver_name: "Zoë" }, small()],
+      ["metadata", { ...plainHeader, metadata: { k: "ü" } }, small()],
+      ["dataname", plainHeader, small("文件")],
+      ["link URL", plainHeader, small("d", "http://h/ü")],
+      ["escaped ASCII", { ...plainHeader, reply_to: 'a"b\\c\n' }, small()],
+    ];
+    for (const [name, h, ps] of cases) {
+      const expected = stringifyJson(buildEnvelope(h, ps));
+      const layout = layoutEnvelope(h, ps, stringifyJson, io);
+      expect(Buffer.from(layout.bytes()).toString("utf8"), name).toBe(expected);
+      expect(layout.byteLength, name).toBe(Buffer.byteLength(expected));
+    }
+  });
+
   it("a lazy payload's data reads as its base64, and can be replaced", () => {
     const p = lazyDirectPayload("id", "n", "binary", big, b64);
     expect(Object.keys(p)).toEqual(["id", "dataname", "payload_type", "transport", "encoding", "size", "data", "metadata"]);
