@@ -27,6 +27,17 @@ async function download(url: string, init?: RequestInit): Promise<{ status: numb
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Clean-up after an aborted or refused upload is asynchronous: poll for it instead of guessing a delay. */
+async function eventuallyEmpty(dir: string, ms = 5000): Promise<string[]> {
+  const end = Date.now() + ms;
+  let left = readdirSync(dir);
+  while (left.length > 0 && Date.now() < end) {
+    await sleep(20);
+    left = readdirSync(dir);
+  }
+  return left;
+}
+
 describe("dev file server (Plik subset)", () => {
   let fs: FileServer;
   beforeAll(async () => {
@@ -266,8 +277,7 @@ describe("dev file server (Plik subset)", () => {
       req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="partial.bin"\r\n\r\n`);
       req.write(randomBytes(256 * 1024), () => setTimeout(() => req.destroy(), 100));
     });
-    await sleep(200);
-    expect(readdirSync(join(fs.dir, up.id))).toEqual([]);
+    expect(await eventuallyEmpty(join(fs.dir, up.id))).toEqual([]);
   });
 });
 
@@ -284,8 +294,7 @@ describe("dev file server options and lifecycle", () => {
         body: fileForm(randomBytes(1024 * 1024 + 1), "big.bin"),
       });
       expect(r.status).toBe(413);
-      await sleep(50);
-      expect(readdirSync(join(fs.dir, up.id))).toEqual([]);
+      expect(await eventuallyEmpty(join(fs.dir, up.id))).toEqual([]);
     } finally {
       await fs.close();
     }
