@@ -27,8 +27,9 @@ export interface SendContext {
   logFlag: () => string | undefined;
 }
 
-const optionString = (o: SmartsendOptions, k: keyof SmartsendOptions, dflt: string): string => {
-  const v = o[k];
+// Called with the value read by name (o.msg_id, not o[k]): a named property read stays fast
+// where a computed key read does not.
+const optionString = (v: unknown, k: keyof SmartsendOptions, dflt: string): string => {
   if (v === undefined || v === null) return dflt;
   if (typeof v !== "string") throw new NatsBridgeError("INVALID_OPTIONS", `option ${k} must be a string`);
   return v;
@@ -43,7 +44,7 @@ export function smartsend(
   const o = options ?? {};
   let correlation_id = "";
   try {
-    correlation_id = optionString(o, "correlation_id", "") || uuidv4();
+    correlation_id = optionString(o.correlation_id, "correlation_id", "") || uuidv4();
   } catch (e) {
     return Promise.reject(e);
   }
@@ -67,8 +68,8 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
   }
   const size_threshold = o.size_threshold ?? DEFAULT_SIZE_THRESHOLD;
   if (typeof size_threshold !== "number" || !(size_threshold >= 0)) throw new NatsBridgeError("INVALID_OPTIONS", "size_threshold must be a non-negative number");
-  const broker_url = optionString(o, "broker_url", DEFAULT_BROKER_URL);
-  const fileserver_url = optionString(o, "fileserver_url", DEFAULT_FILESERVER_URL);
+  const broker_url = optionString(o.broker_url, "broker_url", DEFAULT_BROKER_URL);
+  const fileserver_url = optionString(o.fileserver_url, "fileserver_url", DEFAULT_FILESERVER_URL);
   const upload = o.fileserver_upload_handler ?? ctx.defaultUpload;
   if (typeof upload !== "function") throw new NatsBridgeError("INVALID_OPTIONS", "fileserver_upload_handler must be a function");
   const is_publish = o.is_publish ?? true;
@@ -76,16 +77,16 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
 
   const header: EnvelopeHeader = {
     correlation_id,
-    msg_id: optionString(o, "msg_id", "") || uuidv4(),
+    msg_id: optionString(o.msg_id, "msg_id", "") || uuidv4(),
     timestamp: isoNow(),
     send_to: subject,
-    msg_purpose: optionString(o, "msg_purpose", "chat"),
-    sender_name: optionString(o, "sender_name", "NATSBridge"),
-    sender_id: optionString(o, "sender_id", "") || uuidv4(),
-    receiver_name: optionString(o, "receiver_name", ""),
-    receiver_id: optionString(o, "receiver_id", ""),
-    reply_to: optionString(o, "reply_to", ""),
-    reply_to_msg_id: optionString(o, "reply_to_msg_id", ""),
+    msg_purpose: optionString(o.msg_purpose, "msg_purpose", "chat"),
+    sender_name: optionString(o.sender_name, "sender_name", "NATSBridge"),
+    sender_id: optionString(o.sender_id, "sender_id", "") || uuidv4(),
+    receiver_name: optionString(o.receiver_name, "receiver_name", ""),
+    receiver_id: optionString(o.receiver_id, "receiver_id", ""),
+    reply_to: optionString(o.reply_to, "reply_to", ""),
+    reply_to_msg_id: optionString(o.reply_to_msg_id, "reply_to_msg_id", ""),
     broker_url,
     metadata: o.metadata ?? {},
   };

@@ -82,13 +82,14 @@ function plain(s: string): boolean {
   }
   return true;
 }
-// Cleared by q when a string needs escaping (it may hold non-ASCII); layoutEnvelope is synchronous,
-// so one module-level flag per call is safe.
+// Cleared by s() when a string needs escaping (it may hold non-ASCII); layoutEnvelope is
+// synchronous, so one module-level flag per call is safe.
 let allAscii = true;
-const q = (s: string): string => {
-  if (plain(s)) return '"' + s + '"';
+/** A string's JSON form without its quotes: the quotes are part of the surrounding template. */
+const s = (v: string): string => {
+  if (plain(v)) return v;
   allAscii = false;
-  return JSON.stringify(s);
+  return JSON.stringify(v).slice(1, -1);
 };
 
 type Part = string | { ascii: string } | { src: Uint8Array; payload: WirePayload };
@@ -106,16 +107,16 @@ export function layoutEnvelope(
   if (!plain(metadata)) allAscii = false;
   // Field by field in the wire order, whatever order the header object was built in.
   let text =
-    `{"correlation_id":${q(h.correlation_id)},"msg_id":${q(h.msg_id)},"timestamp":${q(h.timestamp)},"send_to":${q(h.send_to)}` +
-    `,"msg_purpose":${q(h.msg_purpose)},"sender_name":${q(h.sender_name)},"sender_id":${q(h.sender_id)}` +
-    `,"receiver_name":${q(h.receiver_name)},"receiver_id":${q(h.receiver_id)},"reply_to":${q(h.reply_to)}` +
-    `,"reply_to_msg_id":${q(h.reply_to_msg_id)},"broker_url":${q(h.broker_url)},"metadata":${metadata},"payloads":[`;
+    `{"correlation_id":"${s(h.correlation_id)}","msg_id":"${s(h.msg_id)}","timestamp":"${s(h.timestamp)}","send_to":"${s(h.send_to)}"` +
+    `,"msg_purpose":"${s(h.msg_purpose)}","sender_name":"${s(h.sender_name)}","sender_id":"${s(h.sender_id)}"` +
+    `,"receiver_name":"${s(h.receiver_name)}","receiver_id":"${s(h.receiver_id)}","reply_to":"${s(h.reply_to)}"` +
+    `,"reply_to_msg_id":"${s(h.reply_to_msg_id)}","broker_url":"${s(h.broker_url)}","metadata":${metadata},"payloads":[`;
   let large = 0;
   for (let i = 0; i < payloads.length; i++) {
     const p = payloads[i]!;
     text +=
       (i > 0 ? "," : "") +
-      `{"id":${q(p.id)},"dataname":${q(p.dataname)},"payload_type":${q(p.payload_type)}` +
+      `{"id":"${s(p.id)}","dataname":"${s(p.dataname)}","payload_type":"${s(p.payload_type)}"` +
       `,"transport":"${p.transport}","encoding":"${p.encoding}","size":${p.size},"data":`;
     if (p.transport === "direct") {
       parts.push(text + '"');
@@ -129,7 +130,7 @@ export function layoutEnvelope(
         large += b64.length;
       }
       text = '"';
-    } else text += q(p.data);
+    } else text += `"${s(p.data)}"`;
     // The two metadata shapes natsbridge builds, written without a serializer call.
     text += p.transport === "direct" ? `,"metadata":{"payload_bytes":${p.size}}}` : `,"metadata":{}}`;
   }
