@@ -21,6 +21,11 @@ export const nodeRuntime: Runtime = {
   },
   utf8Encode: (s) => Buffer.from(s, "utf8"),
   asciiEncode: (s) => Buffer.from(s, "latin1"),
+  // A plain Uint8Array view, like every other byte array natsbridge hands out.
+  allocUnsafe: (n) => {
+    const b = Buffer.allocUnsafe(n);
+    return new Uint8Array(b.buffer, b.byteOffset, n);
+  },
   indexOfByte: (b, byte, from) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).indexOf(byte, from),
   writeAscii: (s, dst, at) => Buffer.from(dst.buffer, dst.byteOffset, dst.byteLength).write(s, at, "latin1"),
   env: (name) => process.env[name],

@@ -41,6 +41,7 @@ export function createBridge(runtime: Runtime): Bridge {
   const io: WireIo = {
     writeAscii: runtime.writeAscii ?? encodeAsciiInto,
     encodeAscii: runtime.asciiEncode,
+    alloc: runtime.allocUnsafe,
     get encodeBase64Into() {
       return bytesBase64()?.encodeInto;
     },

@@ -8,7 +8,7 @@ import { base64DecodeBytes, base64EncodeInto, simdAvailable } from "./base64-was
 export interface BytesBase64 {
   encodeInto(src: Uint8Array, dst: Uint8Array, at: number): number;
   /** Strict; null when the bytes are not standard base64. */
-  decode(src: Uint8Array): Uint8Array | null;
+  decode(src: Uint8Array, alloc?: (n: number) => Uint8Array): Uint8Array | null;
 }
 
 let probed: BytesBase64 | null | undefined;

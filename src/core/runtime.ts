@@ -47,6 +47,11 @@ export interface Runtime {
   indexOfByte?(bytes: Uint8Array, byte: number, from: number): number;
   /** Optional: bytes of a string known to be ASCII; Node's latin1 copy skips UTF-8 transcoding. */
   asciiEncode?(s: string): Uint8Array;
+  /**
+   * Optional: `n` bytes that need not be zeroed (every one is written before use). Node's
+   * Buffer.allocUnsafe skips clearing a fresh wire buffer or decoded payload of hundreds of KB.
+   */
+  allocUnsafe?(n: number): Uint8Array;
   /** Optional: a faster UTF-8 encoder than TextEncoder (same bytes). */
   utf8Encode?(s: string): Uint8Array;
   /** Environment variable lookup (Node) or nothing (browser). */

@@ -127,7 +127,9 @@ async function download(c: Checked, o: Settings, correlation_id: string): Promis
 export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, options: SmartreceiveOptions = {}): Promise<ReceivedEnvelope> {
   const o = options ?? {};
   const raw = rawBytes(msg);
-  const fromBytes = raw ? parseJsonBytes(raw, bytesBase64()?.decode ?? null, ctx.runtime.indexOfByte ?? indexOfByteDefault) : null;
+  const codec = raw ? bytesBase64() : null;
+  const decodeBytes = codec && ((src: Uint8Array) => codec.decode(src, ctx.runtime.allocUnsafe));
+  const fromBytes = raw ? parseJsonBytes(raw, decodeBytes, ctx.runtime.indexOfByte ?? indexOfByteDefault) : null;
   let input: string | object | undefined;
   let { value, bulk } = fromBytes ?? decodeInput((input = messageText(msg, raw)));
   let env = parseEnvelope(value);

@@ -18,6 +18,8 @@ export interface WireIo {
   writeAscii(s: string, dst: Uint8Array, at: number): number;
   /** Bytes of an ASCII string, when the runtime has something faster than UTF-8 encoding. */
   encodeAscii?: ((s: string) => Uint8Array) | undefined;
+  /** Uninitialized bytes for the wire buffer, every one of which is then written. */
+  alloc?: ((n: number) => Uint8Array) | undefined;
   /** Base64 of src straight into dst at `at`; returns bytes written. */
   encodeBase64Into?: ((src: Uint8Array, dst: Uint8Array, at: number) => number) | undefined;
 }
@@ -158,7 +160,7 @@ export function layoutEnvelope(
   let built: Uint8Array | undefined;
   const bytes = () => {
     if (built) return built;
-    const out = (built = new Uint8Array(byteLength));
+    const out = io.alloc ? io.alloc(byteLength) : new Uint8Array(byteLength);
     let at = 0;
     parts.forEach((x, i) => {
       const e = encoded[i];
@@ -172,7 +174,9 @@ export function layoutEnvelope(
         at += n;
       } else at += io.writeAscii((x as { ascii: string }).ascii, out, at);
     });
-    return out;
+    // The buffer may come uncleared (io.alloc): a gap would publish stale memory.
+    if (at !== byteLength) throw new Error(`envelope layout wrote ${at} of ${byteLength} bytes`);
+    return (built = out);
   };
   // Once built, the bytes are the truth: the text is read back from them.
   return { byteLength, bytes, json: () => (built ? ascii.decode(built) : json()), jsonIsCostly: hasSrc };

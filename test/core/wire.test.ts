@@ -25,7 +25,9 @@ describe("envelope bytes and JSON text", () => {
   for (const codec of ["wasm", "strings"] as const) {
     it(`are exactly JSON.stringify(env) (${codec} path)`, () => {
       const ps = payloads();
-      const io = { writeAscii: encodeAsciiInto, encodeBase64Into: codec === "wasm" ? bytesBase64()!.encodeInto : undefined };
+      // An allocator handing out dirty memory, as Buffer.allocUnsafe may: every byte must be written.
+      const alloc = (n: number) => new Uint8Array(n).fill(0xee);
+      const io = { writeAscii: encodeAsciiInto, encodeBase64Into: codec === "wasm" ? bytesBase64()!.encodeInto : undefined, alloc };
       const layout = layoutEnvelope(header, ps, stringifyJson, io);
       const expected = stringifyJson(buildEnvelope(header, ps));
       const bytes = layout.bytes();
@@ -57,6 +59,13 @@ describe("envelope bytes and JSON text", () => {
       expect(Buffer.from(layout.bytes()).toString("utf8"), name).toBe(expected);
       expect(layout.byteLength, name).toBe(Buffer.byteLength(expected));
     }
+  });
+
+  it("refuses to hand out a wire buffer it did not fill (uncleared memory must never be published)", () => {
+    const shortWriter = { writeAscii: () => 0, alloc: (n: number) => new Uint8Array(n) };
+    const layout = layoutEnvelope(header, payloads(), stringifyJson, shortWriter);
+    expect(() => layout.bytes()).toThrow(/wrote \d+ of \d+ bytes/);
+    expect(() => layout.bytes()).toThrow(); // and no half-written buffer is kept for a second call
   });
 
   it("a lazy payload's data reads as its base64, and can be replaced", () => {
