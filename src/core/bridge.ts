@@ -47,7 +47,16 @@ export function createBridge(runtime: Runtime): Bridge {
     },
   };
   const sendCtx = { runtime, connections, defaultUpload: plikOneshotUpload, logFlag, io };
-  const receiveCtx = { runtime, defaultDownload: fetchWithBackoff, logFlag };
+  // Made once (the codec is probed on first use), not per message: receiving is a hot path.
+  let decodeBytes: ((ascii: Uint8Array) => Uint8Array | null) | null | undefined;
+  const decodeBase64Bytes = () => {
+    if (decodeBytes === undefined) {
+      const codec = bytesBase64();
+      decodeBytes = codec && ((ascii: Uint8Array) => codec.decode(ascii, runtime.allocUnsafe));
+    }
+    return decodeBytes;
+  };
+  const receiveCtx = { runtime, defaultDownload: fetchWithBackoff, logFlag, decodeBase64Bytes };
   return {
     smartsend: (subject, data, options) => smartsend(sendCtx, subject, data, options),
     smartreceive: (msg, options) => smartreceive(receiveCtx, msg, options),

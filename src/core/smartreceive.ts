@@ -1,6 +1,5 @@
 import { asBytes } from "./bytes.js";
 import { bulkOnlyInDirectData, decodeText, parseJsonBytes, parseJsonText, type BulkParse } from "./bulk-json.js";
-import { bytesBase64 } from "./fast-base64.js";
 import { decodeBase64Strict } from "./base64.js";
 import { parseEnvelope, payloadTypeOf, type ParsedPayload } from "./envelope.js";
 import { NatsBridgeError, withCorrelation } from "./errors.js";
@@ -13,6 +12,8 @@ export interface ReceiveContext {
   runtime: Runtime;
   defaultDownload: DownloadHandler;
   logFlag: () => string | undefined;
+  /** The bytes-to-bytes base64 decoder for long payloads (the WebAssembly codec), or null without one. */
+  decodeBase64Bytes: () => ((ascii: Uint8Array) => Uint8Array | null) | null;
 }
 
 /** A NATS message (anything with `data: Uint8Array`), raw bytes, a JSON string, or an already parsed object. */
@@ -127,9 +128,7 @@ async function download(c: Checked, o: Settings, correlation_id: string): Promis
 export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, options: SmartreceiveOptions = {}): Promise<ReceivedEnvelope> {
   const o = options ?? {};
   const raw = rawBytes(msg);
-  const codec = raw ? bytesBase64() : null;
-  const decodeBytes = codec && ((src: Uint8Array) => codec.decode(src, ctx.runtime.allocUnsafe));
-  const fromBytes = raw ? parseJsonBytes(raw, decodeBytes, ctx.runtime.indexOfByte ?? indexOfByteDefault) : null;
+  const fromBytes = raw ? parseJsonBytes(raw, ctx.decodeBase64Bytes(), ctx.runtime.indexOfByte ?? indexOfByteDefault) : null;
   let input: string | object | undefined;
   let { value, bulk } = fromBytes ?? decodeInput((input = messageText(msg, raw)));
   let env = parseEnvelope(value);

@@ -84,14 +84,20 @@ function plain(s: string): boolean {
   }
   return true;
 }
-// Cleared by s() when a string needs escaping (it may hold non-ASCII); layoutEnvelope is
+function isAscii(v: string): boolean {
+  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+// Cleared when a piece of JSON text holds non-ASCII (JSON.stringify escapes control characters,
+// quotes and backslashes, but leaves other characters as they are); layoutEnvelope is
 // synchronous, so one module-level flag per call is safe.
 let allAscii = true;
 /** A string's JSON form without its quotes: the quotes are part of the surrounding template. */
 const s = (v: string): string => {
   if (plain(v)) return v;
-  allAscii = false;
-  return JSON.stringify(v).slice(1, -1);
+  const escaped = JSON.stringify(v).slice(1, -1);
+  if (!isAscii(escaped)) allAscii = false;
+  return escaped;
 };
 
 type Part = string | { ascii: string } | { src: Uint8Array; payload: WirePayload };
@@ -106,7 +112,7 @@ export function layoutEnvelope(
   const h = header;
   allAscii = true;
   const metadata = stringify(h.metadata);
-  if (!plain(metadata)) allAscii = false;
+  if (!isAscii(metadata)) allAscii = false;
   // Field by field in the wire order, whatever order the header object was built in.
   let text =
     `{"correlation_id":"${s(h.correlation_id)}","msg_id":"${s(h.msg_id)}","timestamp":"${s(h.timestamp)}","send_to":"${s(h.send_to)}"` +

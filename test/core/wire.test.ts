@@ -39,7 +39,8 @@ describe("envelope bytes and JSON text", () => {
   }
 
   it("small envelopes through the ASCII fast encoder: any non-ASCII string anywhere still comes out UTF-8", () => {
-    const io = { writeAscii: encodeAsciiInto, encodeAscii: (s: string) => Buffer.from(s, "latin1") };
+    let latin1 = 0;
+    const io = { writeAscii: encodeAsciiInto, encodeAscii: (s: string) => (latin1++, Buffer.from(s, "latin1")) };
     const plainHeader: EnvelopeHeader = { ...header, sender_name: "plain", metadata: {} };
     const small = (dataname = "d", url = "http://h/f") => [
       directPayload("11111111-2222-4333-8444-555555555555", dataname, "text", 2, "aGk="),
@@ -52,12 +53,18 @@ describe("envelope bytes and JSON text", () => {
       ["dataname", plainHeader, small("文件")],
       ["link URL", plainHeader, small("d", "http://h/ü")],
       ["escaped ASCII", { ...plainHeader, reply_to: 'a"b\\c\n' }, small()],
+      ["ASCII metadata", { ...plainHeader, metadata: { k: "v", n: [1, 2] } }, small()],
     ];
+    // Text that is ASCII after JSON escaping takes the latin1 copy; anything else the UTF-8 encoder.
+    const viaLatin1 = new Set(["all ASCII", "escaped ASCII", "ASCII metadata"]);
     for (const [name, h, ps] of cases) {
       const expected = stringifyJson(buildEnvelope(h, ps));
       const layout = layoutEnvelope(h, ps, stringifyJson, io);
       expect(Buffer.from(layout.bytes()).toString("utf8"), name).toBe(expected);
       expect(layout.byteLength, name).toBe(Buffer.byteLength(expected));
+      const before = latin1;
+      layoutEnvelope(h, ps, stringifyJson, io);
+      expect(latin1 - before, name).toBe(viaLatin1.has(name) ? 1 : 0);
     }
   });
 
