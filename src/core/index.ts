@@ -9,5 +9,5 @@ export { setLogger } from "./log.js";
 export { uuidv4 } from "./uuid.js";
 export { createBridge, type Bridge } from "./bridge.js";
 export type { IncomingMessage } from "./smartreceive.js";
-export type { PlikUploadOptions } from "./fileserver/plik.js";
-export type { FetchWithBackoffOptions } from "./fileserver/fetch-backoff.js";
+export type { PlikUploadOptions } from "./claimcheck/plik.js";
+export type { FetchWithBackoffOptions } from "./claimcheck/fetch-backoff.js";

@@ -1,8 +1,8 @@
 // Microbenchmark, µs per 512 KB payload (700 KB of base64), printed only -- no assertions.
-// Run: npx tsx src/core/base64-wasm/bench.mjs   (tsx loads index.ts; nothing to build)
+// Run: npx tsx bench/base64-wasm.mjs   (tsx loads index.ts; nothing to build)
 import { randomBytes } from "node:crypto";
-import { base64DecodeBytes, base64DecodeInto, base64EncodeInto, base64EncodedLength, simdAvailable } from "./index.ts";
-import { BASE64_WASM_SIZE } from "./module.ts";
+import { base64DecodeBytes, base64DecodeInto, base64EncodeInto, base64EncodedLength, simdAvailable } from "../src/core/base64-wasm/index.ts";
+import { BASE64_WASM_SIZE } from "../src/core/base64-wasm/module.ts";
 
 const SIZE = 512 * 1024;
 const src = new Uint8Array(randomBytes(SIZE));

@@ -1,12 +1,12 @@
 /**
  * Run the development file server from a shell:
- *   npx tsx src/fileserver/cli.ts --port 8080 --host 127.0.0.1 [--dir ./files] [--max-upload-bytes N]
+ *   npx tsx src/devserver/cli.ts --port 8080 --host 127.0.0.1 [--dir ./files] [--max-upload-bytes N]
  * Prints the base URL (the `fileserver_url` to give natsbridge) and serves until SIGINT/SIGTERM.
  */
 import { parseArgs } from "node:util";
 import { startFileServer } from "./devserver.js";
 
-const usage = `Usage: tsx src/fileserver/cli.ts [--port N] [--host H] [--dir PATH] [--max-upload-bytes N]
+const usage = `Usage: tsx src/devserver/cli.ts [--port N] [--host H] [--dir PATH] [--max-upload-bytes N]
 
 A development Plik-compatible file server for natsbridge's link transport.
   --port N              TCP port (default 0: any free port)
