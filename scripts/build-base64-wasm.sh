@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Builds src/core/base64-wasm/base64.c into WebAssembly (wasm32 + simd128, no libc) and writes
-# src/core/base64-wasm/module.ts, which holds the module bytes as a base64 string constant.
+# Builds src/core/base64/wasm/base64.c into WebAssembly (wasm32 + simd128, no libc) and writes
+# src/core/base64/wasm/module.ts, which holds the module bytes as a base64 string constant.
 # Only needed after editing base64.c; the generated module.ts is committed and tests never build.
 # Needs clang >= 14 and wasm-ld: apt-get install -y clang lld
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DIR="$ROOT/src/core/base64-wasm"
+DIR="$ROOT/src/core/base64/wasm"
 CC="${CC:-clang}"
 command -v "$CC" >/dev/null || { echo "build-base64-wasm: $CC missing (apt-get install -y clang lld)" >&2; exit 1; }
 command -v wasm-ld >/dev/null || { echo "build-base64-wasm: wasm-ld missing (apt-get install -y lld)" >&2; exit 1; }

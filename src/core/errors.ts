@@ -13,6 +13,8 @@ export const ErrorCodes = [
   "SERIALIZATION_ERROR",
   "ENVELOPE_TOO_LARGE",
   "INVALID_OPTIONS",
+  /** An unexpected exception inside natsbridge: a bug to report, never a verdict on the data. */
+  "INTERNAL_ERROR",
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

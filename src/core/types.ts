@@ -28,39 +28,11 @@ export type PayloadType = keyof PayloadTypeMap & string;
 export type SendTuple = { [K in PayloadType]: readonly [dataname: string, data: PayloadTypeMap[K]["send"], payload_type: K] }[PayloadType];
 export type ReceivedTuple = { [K in PayloadType]: [dataname: string, data: PayloadTypeMap[K]["receive"], payload_type: K] }[PayloadType];
 
-export type Transport = "direct" | "link";
+import type { EnvelopeHeader, WireEnvelope } from "./envelope.js";
+export type { Transport, WirePayload, WireEnvelope, EnvelopeHeader } from "./envelope.js";
 
-/** msg_payload_v1 as it travels. */
-export interface WirePayload {
-  id: string;
-  dataname: string;
-  payload_type: string;
-  transport: Transport;
-  encoding: "base64" | "none";
-  size: number;
-  data: string;
-  metadata: Record<string, unknown>;
-}
-
-/** msg_envelope_v1 as it travels. Field order here is the order on the wire. */
-export interface WireEnvelope {
-  correlation_id: string;
-  msg_id: string;
-  timestamp: string;
-  send_to: string;
-  msg_purpose: string;
-  sender_name: string;
-  sender_id: string;
-  receiver_name: string;
-  receiver_id: string;
-  reply_to: string;
-  reply_to_msg_id: string;
-  broker_url: string;
-  metadata: Record<string, unknown>;
-  payloads: WirePayload[];
-}
-
-export type ReceivedEnvelope = Omit<WireEnvelope, "payloads"> & { payloads: ReceivedTuple[] };
+/** The envelope smartreceive returns: the header as sent (peers' extra fields kept), payloads as tuples. */
+export type ReceivedEnvelope = EnvelopeHeader & { payloads: ReceivedTuple[]; [extra: string]: unknown };
 
 export interface UploadResult {
   status: number;
@@ -100,6 +72,12 @@ export interface SmartsendOptions {
   metadata?: Record<string, unknown>;
   /** Correlation-id trace logging: true for the default sink, or a logger of your own. */
   log?: boolean | Logger;
+  /**
+   * Core NATS delivers at most once and `publish` returns before the server has the message. With
+   * `confirm`, smartsend waits for a flush round trip (the server has read the message) and fails
+   * with NATS_CONNECTION_FAILED when it does not come within `timeout_ms` (default 5000).
+   */
+  confirm?: boolean | { timeout_ms?: number };
 }
 
 export interface SmartreceiveOptions {
