@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
@@ -39,6 +40,11 @@ function checkDecode(text: Uint8Array): void {
 }
 
 describe("base64-wasm", () => {
+  it("the committed module is exactly what base64.c compiles to (Debian clang + lld)", () => {
+    const out = execFileSync("bash", ["scripts/build-base64-wasm.sh", "--check"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    expect(out).toContain(`matches base64.c (${BASE64_WASM_SIZE} bytes)`);
+  });
+
   it("runs here: SIMD available, module under Chrome's 4 KB sync-compile limit", () => {
     expect(simdAvailable()).toBe(true);
     expect(BASE64_WASM_SIZE).toBeLessThanOrEqual(4096);
