@@ -62,7 +62,7 @@ const structural: Structural[] = [
     const p = e.payloads?.[int(r, e.payloads?.length ?? 0)];
     if (p?.transport === "direct" && typeof p.data === "string") p.data = p.data.slice(0, int(r, p.data.length));
   },
-  (e, r) => (e.metadata = { __proto__: null, ["__proto__"]: { isAdmin: true }, constructor: { prototype: { x: 1 } } } as any),
+  (e) => (e.metadata = JSON.parse('{"__proto__":{"isAdmin":true},"constructor":{"prototype":{"x":1}}}')),
   (e, r, c) => e.payloads?.length && Object.assign(e.payloads[int(r, e.payloads.length)], { transport: "link", encoding: "none", data: pick(r, [...trapUrls(c.trapPort), ...JUNK_URLS]) }),
   (e, r, c) => e.payloads?.length && Object.assign(e.payloads[int(r, e.payloads.length)], { transport: "link", encoding: "none", data: `${c.fileserver}/file/${pick(r, ["x/y/z", "../../etc/passwd", "%2e%2e/%2e%2e", "a".repeat(5000)])}`, size: pick(r, [undefined, 5, 2 ** 40]) }),
   (e) => {
