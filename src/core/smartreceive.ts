@@ -1,5 +1,5 @@
 import { asBytes } from "./bytes.js";
-import { bulkOnlyInDirectData, decodeText, parseJsonBytes, parseJsonText, type BulkParse } from "./bulk-json.js";
+import { bulkOnlyInDirectData, decodeBulkRun, decodeText, parseJsonBytes, parseJsonText, type BulkParse } from "./bulk-json.js";
 import { decodeBase64Strict } from "./base64.js";
 import { parseEnvelope, payloadTypeOf, type ParsedPayload } from "./envelope.js";
 import { NatsBridgeError, withCorrelation } from "./errors.js";
@@ -63,7 +63,8 @@ function check(p: ParsedPayload, i: number, decode: (b64: string) => Uint8Array,
     if (p.encoding != null && p.encoding !== "base64") throw new NatsBridgeError("INVALID_ENVELOPE", `${where()}: direct transport needs encoding "base64", got ${JSON.stringify(p.encoding)}`);
     // A Map lookup hashes the whole key: for an envelope with nothing cut out, skip hashing kilobytes of base64.
     const cut = bulk.size > 0 ? bulk.get(p.data) : undefined;
-    const bytes = cut instanceof Uint8Array ? cut : decodeBase64Strict(cut ?? p.data, decode);
+    // A cut run is raw JSON text and follows JSON's rule for control characters (bulk-json.ts).
+    const bytes = cut instanceof Uint8Array ? cut : cut !== undefined ? decodeBulkRun(cut, decode) : decodeBase64Strict(p.data, decode);
     if (bytes === null) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where()}: data is not valid base64`);
     if (p.size != null && p.size !== bytes.byteLength) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where()}: size says ${p.size} bytes but data holds ${bytes.byteLength}`);
     return { p, payload_type, serializer, bytes };
