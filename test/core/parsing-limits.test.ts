@@ -199,6 +199,37 @@ describe("base64 strings: one rule at every size", () => {
   }
 });
 
+describe("text that is not JSON is INVALID_ENVELOPE, whichever parse path reads it", () => {
+  it("2,000 single-byte mutations of a large and a small envelope (seeded), JSON.parse as the oracle", async () => {
+    const next = xorshift(2026);
+    const strict = new TextDecoder("utf-8", { fatal: true });
+    let invalid = 0;
+    for (const n of [30_000, 300]) {
+      const base = utf8(envelope([["b", "binary", randomBytes(n, 3)], ["d", "dictionary", '{"k":[1,2]}']]));
+      for (let i = 0; i < 1000; i++) {
+        const bytes = base.slice();
+        // Half the mutations land in the first payload's base64, where the bulk cut works.
+        const at = i % 2 === 0 ? next() % bytes.length : 500 + (next() % Math.min(n, 20_000));
+        bytes[at] = next() % 256;
+        let text: string | undefined;
+        try {
+          text = strict.decode(bytes);
+          JSON.parse(text);
+          continue;
+        } catch {
+          invalid++;
+        }
+        // As bytes, and as a string whenever the bytes are still UTF-8.
+        for (const input of text === undefined ? [bytes] : [bytes, text]) {
+          const f = await failure(smartreceive(input));
+          expect(f, `byte ${bytes[at]} at ${at} of ${n}, ${typeof input}`).toMatchObject({ code: "INVALID_ENVELOPE" });
+        }
+      }
+    }
+    expect(invalid).toBeGreaterThan(100);
+  });
+});
+
 describe("string input with many large payloads is read in linear time", () => {
   /**
    * Characters examined by String.prototype.indexOf/lastIndexOf while parseJsonText runs: a
