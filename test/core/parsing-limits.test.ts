@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { smartreceive, smartsend, NatsBridgeError, type ErrorCode } from "../../src/node.js";
+import { smartreceive, smartsend, NatsBridgeError, type ErrorCode, type JsonValue, type SendTuple } from "../../src/node.js";
 import { parseJsonText } from "../../src/core/bulk-json.js";
 import { parseJson, stringifyJson } from "../../src/core/json.js";
 import { MAX_JSON_DEPTH } from "../../src/core/json-walk.js";
@@ -86,16 +86,16 @@ describe("nesting depth: a documented limit with its own message, never a stack 
   });
 
   it("smartsend writes what receivers read: the limit applies to sending too (SERIALIZATION_ERROR)", async () => {
-    const deep = (levels: number): unknown => {
-      let v: unknown = 1;
-      for (let i = 0; i < levels; i++) v = [v];
+    const deep = (levels: number): JsonValue[] => {
+      let v: JsonValue[] = [1];
+      for (let i = 1; i < levels; i++) v = [v];
       return v;
     };
     const [, json] = await smartsend("limits", [["d", deep(MAX_JSON_DEPTH), "dictionary"]], { is_publish: false });
     expect((await smartreceive(json)).payloads[0]![1]).toEqual(deep(MAX_JSON_DEPTH));
-    for (const type of ["dictionary", "jsontable"]) {
-      const data = type === "jsontable" ? [{ a: deep(MAX_JSON_DEPTH) }] : deep(6000);
-      const f = await failure(smartsend("limits", [["d", data, type]], { is_publish: false }));
+    const tooDeep: SendTuple[] = [["d", deep(6000), "dictionary"], ["t", [{ a: deep(MAX_JSON_DEPTH) }], "jsontable"]];
+    for (const tuple of tooDeep) {
+      const f = await failure(smartsend("limits", [tuple], { is_publish: false }));
       expect(f).toMatchObject({ code: "SERIALIZATION_ERROR" });
       expect((f as Failure).message).toMatch(/deeper than/);
     }
