@@ -24,13 +24,15 @@ export function parseJson(text: string): unknown {
     if (!unsafe && Number.isInteger(n) && !Number.isSafeInteger(n)) unsafe = true;
     return false;
   });
-  return unsafe ? parseExact(text) : value;
+  return unsafe ? parseExact(text, value) : value;
 }
 
-function parseExact(text: string): unknown {
+/** `value` (JSON.parse of `text`) again, with its unsafe integer literals read exactly. */
+function parseExact(text: string, value: unknown): unknown {
   const MARK = freshMark();
   const marked = markUnsafeIntegers(text, MARK);
-  if (marked === null) return JSON.parse(text);
+  // Only non-integer literals (1e300) rounded to integer values: nothing to redo.
+  if (marked === null) return value;
   // The reviver defines each result as an own data property (ECMA-262 JSON.parse, InternalizeJSONProperty
   // uses CreateDataProperty), so a "__proto__" key stays a key here too.
   return JSON.parse(marked, (_k, v) => (typeof v === "string" && v.startsWith(MARK) ? BigInt(v.slice(MARK.length)) : v));
