@@ -126,6 +126,9 @@ describe("exact integers next to long strings", () => {
     expect(v.m).toBe(12345678901234567890n);
     expect(v.t).toBe("\\");
     expect((v.s as string).length).toBe(JSON.parse(`"${s}"`).length);
+    // Exponent and fraction literals are doubles by JSON's own reading, exact or not.
+    expect(parseJson("[1e20,-12345678901234567890.0,12345678901234567890]")).toEqual([1e20, -12345678901234567890, 12345678901234567890n]);
+    expect(parseJson('{"a":1e300}')).toEqual({ a: 1e300 });
   });
 
   it("matches the value it was written from, for random documents mixing both (seeded)", () => {
