@@ -1,6 +1,6 @@
 import { decodeBase64Strict } from "./base64/strict.js";
 import { bytesBase64 } from "./base64/bytes-codec.js";
-import { parseJsonBytes, parseJsonText, decodeText, type BulkParse } from "./bulk-json.js";
+import { decodeBulkRun, parseJsonBytes, parseJsonText, decodeText, type BulkParse } from "./bulk-json.js";
 import { buildEnvelope, directPayload, type EnvelopeHeader, type WirePayload } from "./envelope.js";
 import { stringifyJson } from "./json.js";
 import type { Runtime } from "./runtime.js";
@@ -25,6 +25,8 @@ export interface Codec {
   parse(message: Uint8Array | string, plain?: boolean): BulkParse;
   /** Strict base64 (docs/wire-format.md); null when the text is not base64. */
   decodeBase64(text: string): Uint8Array | null;
+  /** A base64 run `parse` cut out of the message text: raw JSON text, so a raw control character is INVALID_ENVELOPE. */
+  decodeCutRun(run: string): Uint8Array | null;
 }
 
 const utf8 = new TextEncoder();
@@ -40,6 +42,7 @@ export function plainCodec(runtime: Pick<Runtime, "base64Encode" | "base64Decode
     },
     parse: (message) => parseJsonText(typeof message === "string" ? message : decodeText(message), true),
     decodeBase64: (text) => decodeBase64Strict(text, runtime.base64Decode),
+    decodeCutRun: (run) => decodeBulkRun(run, runtime.base64Decode),
   };
 }
 
@@ -84,5 +87,6 @@ export function fastCodec(runtime: Runtime): Codec {
       return (plain ? null : parseJsonBytes(message, bytesDecoder(), indexOfByte)) ?? parseJsonText(decodeText(message), plain);
     },
     decodeBase64: (text) => decodeBase64Strict(text, runtime.base64Decode),
+    decodeCutRun: (run) => decodeBulkRun(run, runtime.base64Decode),
   };
 }

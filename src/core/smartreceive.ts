@@ -74,7 +74,8 @@ export function checkPayload(p: ParsedPayload, i: number, codec: Codec, serializ
     if (p.encoding != null && p.encoding !== "base64") throw new NatsBridgeError("INVALID_ENVELOPE", `${where()}: direct transport needs encoding "base64", got ${JSON.stringify(p.encoding)}`);
     // A Map lookup hashes the whole key: for an envelope with nothing cut out, skip hashing kilobytes of base64.
     const cut = bulk.size > 0 ? bulk.get(p.data) : undefined;
-    const bytes = cut instanceof Uint8Array ? cut : codec.decodeBase64(cut ?? p.data);
+    // A cut run is raw JSON text and follows JSON's rule for control characters (bulk-json.ts).
+    const bytes = cut instanceof Uint8Array ? cut : cut !== undefined ? codec.decodeCutRun(cut) : codec.decodeBase64(p.data);
     if (bytes === null) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where()}: data is not valid base64`);
     if (p.size != null && p.size !== bytes.byteLength) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${where()}: size says ${p.size} bytes but data holds ${bytes.byteLength}`);
     return { p, payload_type, serializer, bytes };
