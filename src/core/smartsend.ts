@@ -3,6 +3,7 @@ import type { Codec } from "./codec.js";
 import type { ConnectionCache } from "./connections.js";
 import { buildEnvelope, linkPayload, type EnvelopeHeader, type Transport, type WireEnvelope, type WirePayload } from "./envelope.js";
 import { NatsBridgeError, withCorrelation } from "./errors.js";
+import { JsonTooDeepError, walkJson } from "./json-walk.js";
 import { makeTrace, type LogSink, type Trace } from "./log.js";
 import type { NatsConnectionLike } from "./runtime.js";
 import type { SerializerRegistry } from "./serializers/registry.js";
@@ -82,6 +83,7 @@ export function readSendOptions(ctx: SendContext, subject: string, data: readonl
   if (typeof upload !== "function") throw new NatsBridgeError("INVALID_OPTIONS", "fileserver_upload_handler must be a function");
   const metadata = o.metadata ?? {};
   if (typeof metadata !== "object" || Array.isArray(metadata)) throw new NatsBridgeError("INVALID_OPTIONS", "metadata must be an object");
+  checkMetadata(metadata);
   return {
     header: {
       correlation_id,
@@ -106,6 +108,21 @@ export function readSendOptions(ctx: SendContext, subject: string, data: readonl
     confirm: readConfirm(o.confirm),
     trace: makeTrace(o.log, ctx.logFlag, ctx.logSink),
   };
+}
+
+/** Envelope metadata obeys the payloads' JSON rules: what a receiver refuses is never written (MAX_JSON_DEPTH, no NaN). */
+function checkMetadata(metadata: object): void {
+  for (const _ in metadata) {
+    let bad: number | undefined;
+    try {
+      walkJson(metadata, (n) => !Number.isFinite(n) && ((bad = n), true), new Set());
+    } catch (e) {
+      if (e instanceof JsonTooDeepError) throw new NatsBridgeError("SERIALIZATION_ERROR", `envelope metadata ${e.message}`, { cause: e });
+      throw e;
+    }
+    if (bad !== undefined) throw new NatsBridgeError("SERIALIZATION_ERROR", `envelope metadata holds ${bad}, which JSON cannot represent`);
+    return;
+  }
 }
 
 function readConfirm(v: SmartsendOptions["confirm"]): SendSettings["confirm"] {

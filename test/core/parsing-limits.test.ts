@@ -286,3 +286,14 @@ describe("string input with many large payloads is read in linear time", () => {
     expect(bulk.size).toBe(2);
   });
 });
+
+describe("envelope metadata on send", () => {
+  it("is held to the same JSON rules as payloads: too deep or NaN is SERIALIZATION_ERROR, nothing is built", async () => {
+    let deep: unknown = {};
+    for (let i = 0; i < 1500; i++) deep = { d: deep };
+    await expect(smartsend("s", [["t", "x", "text"]], { is_publish: false, metadata: { deep } })).rejects.toMatchObject({ code: "SERIALIZATION_ERROR" });
+    await expect(smartsend("s", [["t", "x", "text"]], { is_publish: false, metadata: { n: Number.NaN } })).rejects.toMatchObject({ code: "SERIALIZATION_ERROR" });
+    const [env] = await smartsend("s", [["t", "x", "text"]], { is_publish: false, metadata: { ok: { a: [1, 2] } } });
+    expect(env.metadata).toEqual({ ok: { a: [1, 2] } });
+  });
+});
