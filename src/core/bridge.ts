@@ -110,6 +110,7 @@ function makeBridge(options: BridgeOptions, serializers: SerializerRegistry): Br
   let flag: { v: string | undefined } | undefined;
   const logFlag = () => (flag ??= { v: runtime.env("NATSBRIDGE_LOG") }).v;
   const sendCtx = {
+    runtime,
     codec,
     connections,
     serializers,

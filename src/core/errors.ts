@@ -13,6 +13,10 @@ export const ErrorCodes = [
   "SERIALIZATION_ERROR",
   "ENVELOPE_TOO_LARGE",
   "INVALID_OPTIONS",
+  /** The caller's AbortSignal fired: nothing was published, requests in flight were cancelled. */
+  "ABORTED",
+  /** A link payload's bytes do not match the SHA-256 its envelope names. */
+  "INTEGRITY_ERROR",
   /** An unexpected exception inside natsbridge: a bug to report, never a verdict on the data. */
   "INTERNAL_ERROR",
 ] as const;

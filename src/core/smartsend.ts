@@ -5,7 +5,10 @@ import { buildEnvelope, linkPayload, type EnvelopeHeader, type Transport, type W
 import { NatsBridgeError, withCorrelation } from "./errors.js";
 import { JsonTooDeepError, walkJson } from "./json-walk.js";
 import { makeTrace, type LogSink, type Trace } from "./log.js";
-import type { NatsConnectionLike } from "./runtime.js";
+import type { NatsConnectionLike, Runtime } from "./runtime.js";
+import { readAll, toByteSource, type ByteSource } from "./byte-source.js";
+import { incrementalSha256, sha256Hex } from "./integrity.js";
+import { progressReporter, type ProgressListener } from "./progress.js";
 import type { SerializerRegistry } from "./serializers/registry.js";
 import { fitToMaxPayload, maxPayloadOf, planTransports, DEFAULT_SIZE_THRESHOLD, type TransportPolicy } from "./transport.js";
 import type { SendTuple, SmartsendOptions, UploadHandler } from "./types.js";
@@ -24,6 +27,7 @@ export const DEFAULT_FILESERVER_URL = "http://localhost:8080";
 
 /** What a bridge gives smartsend: its plug points and its state. */
 export interface SendContext {
+  runtime: Pick<Runtime, "sha256">;
   codec: Codec;
   connections: ConnectionCache;
   serializers: SerializerRegistry;
@@ -43,6 +47,8 @@ export interface SendSettings {
   is_publish: boolean;
   nats_connection: NatsConnectionLike | null;
   confirm: { timeout_ms: number } | null;
+  signal: AbortSignal | undefined;
+  onProgress: ProgressListener | undefined;
   trace: Trace;
 }
 
@@ -51,7 +57,12 @@ export interface SerializedPayload {
   id: string;
   dataname: string;
   payload_type: string;
-  bytes: Uint8Array;
+  /** Serialized length; null for a stream of unknown length (it goes by link). */
+  size: number | null;
+  /** In memory; absent for a Blob or stream not read (yet). */
+  bytes?: Uint8Array;
+  /** A Blob or stream given for a byte type: uploaded as it is read, never held whole. */
+  source?: ByteSource;
 }
 
 export const DEFAULT_CONFIRM_TIMEOUT_MS = 5_000;
@@ -106,8 +117,28 @@ export function readSendOptions(ctx: SendContext, subject: string, data: readonl
     is_publish: o.is_publish ?? true,
     nats_connection: o.nats_connection ?? null,
     confirm: readConfirm(o.confirm),
+    signal: checkSignal(o.signal),
+    onProgress: o.onProgress === undefined ? undefined : checkListener(o.onProgress),
     trace: makeTrace(o.log, ctx.logFlag, ctx.logSink),
   };
+}
+
+function checkSignal(v: unknown): AbortSignal | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof (v as AbortSignal).aborted !== "boolean" || typeof (v as AbortSignal).addEventListener !== "function") {
+    throw new NatsBridgeError("INVALID_OPTIONS", "signal must be an AbortSignal");
+  }
+  return v as AbortSignal;
+}
+
+function checkListener(v: unknown): ProgressListener {
+  if (typeof v !== "function") throw new NatsBridgeError("INVALID_OPTIONS", "onProgress must be a function");
+  return v as ProgressListener;
+}
+
+/** The coded error for a fired signal; nothing has been published when it is thrown. */
+export function abortedError(signal: AbortSignal, correlation_id?: string): NatsBridgeError {
+  return new NatsBridgeError("ABORTED", "the operation was aborted", { correlation_id, cause: signal.reason });
 }
 
 /** Envelope metadata obeys the payloads' JSON rules: what a receiver refuses is never written (MAX_JSON_DEPTH, no NaN). */
@@ -137,35 +168,127 @@ function readConfirm(v: SmartsendOptions["confirm"]): SendSettings["confirm"] {
 export async function serializePayloads(serializers: SerializerRegistry, data: readonly SendTuple[], trace: Trace, correlation_id: string): Promise<SerializedPayload[]> {
   const out: SerializedPayload[] = [];
   for (const [dataname, value, payload_type] of data) {
-    const made = serializers.get(payload_type).serialize(value);
+    const serializer = serializers.get(payload_type);
+    const source = serializer.streams ? toByteSource(value) : null;
+    if (source) {
+      trace(correlation_id, () => `Streaming payload '${dataname}' (type: ${payload_type}) size: ${source.size ?? "unknown"} bytes`);
+      out.push({ id: uuidv4(), dataname, payload_type, size: source.size, source });
+      continue;
+    }
+    const made = serializer.serialize(value);
     const bytes = made instanceof Promise ? await made : made;
     if (!(bytes instanceof Uint8Array)) {
       throw new NatsBridgeError("SERIALIZATION_ERROR", `the ${payload_type} serializer returned ${typeof bytes}, not a Uint8Array`);
     }
     trace(correlation_id, () => `Serialized payload '${dataname}' (type: ${payload_type}) size: ${bytes.byteLength} bytes`);
-    out.push({ id: uuidv4(), dataname, payload_type, bytes });
+    out.push({ id: uuidv4(), dataname, payload_type, size: bytes.byteLength, bytes });
   }
   return out;
 }
 
-/** Stage 4: each payload the plan links, uploaded side by side; returns the URLs by index. */
-export async function uploadLinks(
-  items: readonly SerializedPayload[],
-  indices: readonly number[],
-  s: Pick<SendSettings, "upload" | "fileserver_url" | "trace">,
-  correlation_id: string,
-): Promise<Map<number, string>> {
-  const urls = await Promise.all(indices.map((i) => uploadOne(items[i]!, s, correlation_id)));
-  return new Map(indices.map((i, k) => [i, urls[k]!]));
+/** A Blob the plan sends direct is small (below the threshold and max_payload): it is read now. */
+async function readDirectSources(items: SerializedPayload[], plan: readonly Transport[], max_payload: number): Promise<void> {
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i]!;
+    if (plan[i] !== "direct" || !it.source || it.bytes) continue;
+    it.bytes = await readAll(it.source, max_payload);
+    it.size = it.bytes.byteLength;
+  }
 }
 
-async function uploadOne(item: SerializedPayload, s: Pick<SendSettings, "upload" | "fileserver_url" | "trace">, correlation_id: string): Promise<string> {
+/** An uploaded link: where it is and the SHA-256 of what was sent. */
+export interface Uploaded {
+  url: string;
+  sha256: string;
+}
+
+type UploadSettings = Pick<SendSettings, "upload" | "fileserver_url" | "trace" | "signal" | "onProgress">;
+
+/**
+ * Stage 4: each payload the plan links, uploaded side by side; returns where each went, by index.
+ * The first failure (or the caller's signal) cancels the uploads still running.
+ */
+export async function uploadLinks(
+  runtime: Pick<Runtime, "sha256">,
+  items: readonly SerializedPayload[],
+  indices: readonly number[],
+  s: UploadSettings,
+  correlation_id: string,
+): Promise<Map<number, Uploaded>> {
+  const ctl = new AbortController();
+  const stop = () => ctl.abort(s.signal?.reason);
+  s.signal?.addEventListener("abort", stop, { once: true });
+  try {
+    const done = await Promise.all(
+      indices.map((i) =>
+        uploadOne(runtime, items[i]!, s, ctl.signal, correlation_id).catch((e) => {
+          ctl.abort(e);
+          throw e;
+        }),
+      ),
+    );
+    return new Map(indices.map((i, k) => [i, done[k]!]));
+  } catch (e) {
+    if (s.signal?.aborted) throw abortedError(s.signal, correlation_id);
+    throw e;
+  } finally {
+    s.signal?.removeEventListener("abort", stop);
+  }
+}
+
+async function uploadOne(runtime: Pick<Runtime, "sha256">, item: SerializedPayload, s: UploadSettings, signal: AbortSignal, correlation_id: string): Promise<Uploaded> {
   const { dataname } = item;
   s.trace(correlation_id, "Using link transport, uploading to fileserver");
+  const progress = progressReporter(s.onProgress, dataname, "upload", item.size);
+  progress.to(0);
+  // The SHA-256 is taken in the same pass that sends the bytes: from memory by WebCrypto beside
+  // the upload, or chunk by chunk from a stream as the uploader reads it.
+  let data: Uint8Array | ByteSource;
+  let digest: () => Promise<string>;
+  let sent = () => item.size ?? 0;
+  if (item.bytes) {
+    data = item.bytes;
+    const d = sha256Hex(runtime, item.bytes);
+    d.catch(() => undefined);
+    digest = () => d;
+  } else {
+    const source = item.source!;
+    const hash = incrementalSha256(runtime);
+    let loaded = 0;
+    let ended = false;
+    data = {
+      size: source.size,
+      ...(source.blob && { blob: source.blob }),
+      stream: () =>
+        source.stream().pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, ctl) {
+              hash.update(chunk);
+              loaded += chunk.byteLength;
+              progress.to(loaded);
+              ctl.enqueue(chunk);
+            },
+            flush: () => void (ended = true),
+          }),
+        ),
+    };
+    sent = () => loaded;
+    // A handler that sent the Blob itself (a browser's FormData reads it from disk) did not read our
+    // stream: the Blob is then read once more for its hash. A stream must have been read to its end.
+    digest = async () => {
+      if (ended) return hash.hex();
+      if (source.blob) return hashBlob(runtime, source.blob);
+      throw new NatsBridgeError("UPLOAD_FAILED", `the upload handler reported success for ${JSON.stringify(dataname)} without reading its stream to the end`);
+    };
+  }
   let res;
   try {
-    res = await s.upload(s.fileserver_url, dataname, item.bytes);
+    res = await s.upload(s.fileserver_url, dataname, data, {
+      signal,
+      onProgress: (n) => progress.to(n),
+    });
   } catch (e) {
+    if (signal.aborted && !(e instanceof NatsBridgeError && e.code !== "UPLOAD_FAILED")) throw signal.reason instanceof NatsBridgeError ? signal.reason : e;
     // An upload handler's failure is the file server's (or the network's), whatever it threw.
     throw withCorrelation(e, "UPLOAD_FAILED", `upload of ${JSON.stringify(dataname)} failed`, correlation_id);
   }
@@ -175,8 +298,21 @@ async function uploadOne(item: SerializedPayload, s: Pick<SendSettings, "upload"
       details: { dataname, fileserver_url: s.fileserver_url },
     });
   }
+  const sha256 = await digest();
+  if (item.size === null) item.size = sent();
+  progress.done(item.size);
   s.trace(correlation_id, () => `Uploaded to URL: ${res.url}`);
-  return res.url;
+  return { url: res.url, sha256 };
+}
+
+async function hashBlob(runtime: Pick<Runtime, "sha256">, blob: Blob): Promise<string> {
+  const h = incrementalSha256(runtime);
+  const reader = (blob.stream() as ReadableStream<Uint8Array>).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return h.hex();
+    h.update(value);
+  }
 }
 
 /** Stage 6: publish, and with `confirm` wait for the server's answer to a flush. */
@@ -230,21 +366,27 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
   if (s.is_publish && !conn) conn = await ctx.connections.get(header.broker_url);
   const max_payload = maxPayloadOf(conn);
 
+  const aborted = () => {
+    if (s.signal?.aborted) throw abortedError(s.signal, correlation_id);
+  };
+  aborted();
   const items = await serializePayloads(ctx.serializers, data, trace, correlation_id);
   let plan: Transport[] = planTransports(ctx.policy, items, { size_threshold: s.size_threshold, max_payload });
+  await readDirectSources(items, plan, max_payload);
+  const sizes = items.map((it) => it.size ?? Number.POSITIVE_INFINITY);
 
   // Stage 5, the envelope for a plan. A direct payload object is made once (its base64 at most
-  // once); a link not yet uploaded is measured with an empty URL, so the fit before uploading is a
-  // lower bound and nothing is uploaded for an envelope that cannot fit.
+  // once); a link not yet uploaded is measured with an empty URL and no hash, so the fit before
+  // uploading is a lower bound and nothing is uploaded for an envelope that cannot fit.
   const directs: (WirePayload | undefined)[] = [];
-  const urls = new Map<number, string>();
+  const uploaded = new Map<number, Uploaded>();
   let last: { env: WireEnvelope; layout: WireLayout } | undefined;
   const build = (p: readonly Transport[]): number => {
-    const payloads = items.map((it, i) =>
-      p[i] === "direct"
-        ? (directs[i] ??= ctx.codec.directPayload(it.id, it.dataname, it.payload_type, it.bytes))
-        : linkPayload(it.id, it.dataname, it.payload_type, it.bytes.byteLength, urls.get(i) ?? ""),
-    );
+    const payloads = items.map((it, i) => {
+      if (p[i] === "direct") return (directs[i] ??= ctx.codec.directPayload(it.id, it.dataname, it.payload_type, it.bytes!));
+      const u = uploaded.get(i);
+      return linkPayload(it.id, it.dataname, it.payload_type, it.size ?? 0, u?.url ?? "", u ? { sha256: u.sha256 } : {});
+    });
     const env = buildEnvelope(header, payloads);
     let layout: WireLayout;
     try {
@@ -257,19 +399,22 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
   };
 
   for (;;) {
-    const fitted = fitToMaxPayload(items.map((it) => it.bytes.byteLength), plan, max_payload, build);
+    const fitted = fitToMaxPayload(sizes, plan, max_payload, build);
     if (!fitted) throw tooLarge(last!.layout.byteLength, max_payload);
     plan = fitted;
-    const pending = plan.flatMap((t, i) => (t === "link" && !urls.has(i) ? [i] : []));
+    const pending = plan.flatMap((t, i) => (t === "link" && !uploaded.has(i) ? [i] : []));
     if (pending.length === 0) break;
-    for (const [i, url] of await uploadLinks(items, pending, s, correlation_id)) urls.set(i, url);
+    aborted();
+    for (const [i, u] of await uploadLinks(ctx.runtime, items, pending, s, correlation_id)) uploaded.set(i, u);
     // The real URLs can only make it longer: measure again, and fit again if they pushed it over.
     if (build(plan) <= max_payload) break;
   }
   const { env, layout } = last!;
-  plan.forEach((t, i) => t === "direct" && trace(correlation_id, () => `Using direct transport for ${items[i]!.bytes.byteLength} bytes`));
+  plan.forEach((t, i) => t === "direct" && trace(correlation_id, () => `Using direct transport for ${items[i]!.size} bytes`));
 
   if (s.is_publish) {
+    // The last moment to honour an abort: after this the message is on its way.
+    aborted();
     await publish(conn!, subject, layout.bytes(), s.confirm, correlation_id);
     trace(correlation_id, () => `Message published to ${subject}`);
   }

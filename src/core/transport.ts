@@ -15,8 +15,8 @@ export function maxPayloadOf(conn: NatsConnectionLike | null | undefined): numbe
 export interface PayloadSizeInfo {
   dataname: string;
   payload_type: string;
-  /** Serialized bytes (before base64). */
-  size: number;
+  /** Serialized bytes (before base64); null for a stream of unknown length, which goes by link whatever the policy says. */
+  size: number | null;
 }
 
 export interface PolicyContext {
@@ -36,20 +36,21 @@ export type TransportPolicy = (payloads: readonly PayloadSizeInfo[], ctx: Policy
 export const byThreshold = (size: number, size_threshold: number): Transport => (size < size_threshold ? "direct" : "link");
 
 /** The default policy: the seeds' threshold rule per payload. */
-export const thresholdPolicy: TransportPolicy = (payloads, ctx) => payloads.map((p) => byThreshold(p.size, ctx.size_threshold));
+export const thresholdPolicy: TransportPolicy = (payloads, ctx) => payloads.map((p) => (p.size === null ? "link" : byThreshold(p.size, ctx.size_threshold)));
 
 /** Stage 2: the policy's answer, checked (a policy is user code: a wrong answer is an option error). */
 export function planTransports(
   policy: TransportPolicy,
-  items: readonly { dataname: string; payload_type: string; bytes: Uint8Array }[],
+  items: readonly { dataname: string; payload_type: string; size: number | null }[],
   ctx: PolicyContext,
 ): Transport[] {
-  const infos = items.map((it) => ({ dataname: it.dataname, payload_type: it.payload_type, size: it.bytes.byteLength }));
+  const infos = items.map((it) => ({ dataname: it.dataname, payload_type: it.payload_type, size: it.size }));
   const plan = policy(infos, ctx);
   if (!Array.isArray(plan) || plan.length !== items.length || !plan.every((t) => t === "direct" || t === "link")) {
     throw new NatsBridgeError("INVALID_OPTIONS", `the transport policy must return one "direct" or "link" per payload, got ${JSON.stringify(plan)}`);
   }
-  return [...plan];
+  // Unknown length cannot be measured into an envelope; a known length above max_payload cannot fit it.
+  return plan.map((t, i) => (items[i]!.size === null || items[i]!.size! > ctx.max_payload ? "link" : t));
 }
 
 /**

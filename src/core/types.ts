@@ -1,4 +1,6 @@
 import type { Table } from "apache-arrow";
+import type { ProgressListener } from "./progress.js";
+import type { ByteSource } from "./byte-source.js";
 import type { NatsConnectionLike } from "./runtime.js";
 
 export type JsonValue = string | number | boolean | null | bigint | JsonValue[] | { [key: string]: JsonValue };
@@ -6,6 +8,8 @@ export type JsonRow = { [column: string]: JsonValue };
 /** Rows as objects (JS, Julia, Python peers) or as arrays (MicroPython's list[list]). */
 export type JsonTable = JsonRow[] | JsonValue[][];
 export type BytesLike = Uint8Array | ArrayBuffer | ArrayBufferView;
+/** A byte payload not in memory (issue 9): a Blob/File, a web stream or a Node Readable; sent by link, streamed. */
+export type StreamLike = Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
 /**
  * Payload type literal → what smartsend accepts for it and what smartreceive returns.
@@ -16,10 +20,10 @@ export interface PayloadTypeMap {
   dictionary: { send: JsonValue | Record<string, unknown> | unknown[]; receive: JsonValue };
   jsontable: { send: JsonTable | Record<string, unknown[]>; receive: JsonTable };
   arrowtable: { send: Table | Array<Record<string, unknown>>; receive: Table };
-  image: { send: BytesLike; receive: Uint8Array };
-  audio: { send: BytesLike; receive: Uint8Array };
-  video: { send: BytesLike; receive: Uint8Array };
-  binary: { send: BytesLike; receive: Uint8Array };
+  image: { send: BytesLike | StreamLike; receive: Uint8Array };
+  audio: { send: BytesLike | StreamLike; receive: Uint8Array };
+  video: { send: BytesLike | StreamLike; receive: Uint8Array };
+  binary: { send: BytesLike | StreamLike; receive: Uint8Array };
 }
 
 export type PayloadType = keyof PayloadTypeMap & string;
@@ -41,7 +45,18 @@ export interface UploadResult {
   url: string;
 }
 
-export type UploadHandler = (fileserver_url: string, dataname: string, data: Uint8Array) => Promise<UploadResult>;
+/** What smartsend passes an upload handler besides the seeds' three arguments; a handler may ignore it. */
+export interface UploadCallOptions {
+  signal?: AbortSignal;
+  /** Bytes sent so far, for handlers that stream (smartsend reports the start and the end itself). */
+  onProgress?: (loaded: number) => void;
+}
+
+/**
+ * The seeds' three arguments. `data` is a ByteSource only when the caller sent a Blob or stream
+ * (then it must be streamed, never read whole); otherwise bytes.
+ */
+export type UploadHandler = (fileserver_url: string, dataname: string, data: Uint8Array | ByteSource, options?: UploadCallOptions) => Promise<UploadResult>;
 export type DownloadHandler = (
   url: string,
   max_retries: number,
@@ -78,9 +93,17 @@ export interface SmartsendOptions {
    * with NATS_CONNECTION_FAILED when it does not come within `timeout_ms` (default 5000).
    */
   confirm?: boolean | { timeout_ms?: number };
+  /** Cancels the send: uploads in flight are aborted, nothing is published; the call fails with ABORTED. */
+  signal?: AbortSignal;
+  /** Upload progress per link payload: `{ dataname, direction: "upload", loaded, total }`, monotonic, last = total. */
+  onProgress?: ProgressListener;
 }
 
 export interface SmartreceiveOptions {
+  /** Cancels the receive: downloads in flight are aborted; the call fails with ABORTED. */
+  signal?: AbortSignal;
+  /** Download progress per link payload (see ProgressEvent). */
+  onProgress?: ProgressListener;
   fileserver_download_handler?: DownloadHandler;
   max_retries?: number;
   base_delay?: number;

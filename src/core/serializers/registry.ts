@@ -9,6 +9,8 @@ import { bytes } from "./bytes.js";
 export interface Serializer<Send = any, Receive = any> {
   serialize(data: Send): Uint8Array | Promise<Uint8Array>;
   deserialize(bytes: Uint8Array): Receive | Promise<Receive>;
+  /** True for the opaque byte types: smartsend then also takes a Blob or stream and uploads it as it is (issue 9). */
+  readonly streams?: boolean;
 }
 
 /** The eight payload types of the wire format. */
