@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MultipartParser, parseHeaderParams } from "../src/devserver/devserver.js";
+import { MultipartParser, parseHeaderParams } from "../src/devserver/multipart.js";
 import { plikUpload, startTestFileServer, type FileServer } from "./helpers/fileserver.js";
 
 async function createUpload(base: string, body?: unknown): Promise<{ id: string; uploadToken: string; oneShot: boolean; ttl: number }> {

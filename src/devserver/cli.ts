@@ -4,7 +4,7 @@
  * Prints the base URL (the `fileserver_url` to give natsbridge) and serves until SIGINT/SIGTERM.
  */
 import { parseArgs } from "node:util";
-import { startFileServer } from "./devserver.js";
+import { startFileServer } from "./server.js";
 
 const usage = `Usage: tsx src/devserver/cli.ts [--port N] [--host H] [--dir PATH] [--max-upload-bytes N]
 
