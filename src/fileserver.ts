@@ -3,4 +3,5 @@
  * and local setups can use the claim-check (link) transport without running a real Plik.
  */
 export { startFileServer } from "./devserver/server.js";
-export type { FileServer, FileServerOptions, FileServerStats } from "./devserver/server.js";
+export type { FileServer, FileServerCorsOptions, FileServerOptions, FileServerStats, FileServerTimeouts } from "./devserver/server.js";
+export { DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_MAX_UPLOADS, DEFAULT_TIMEOUTS } from "./devserver/server.js";

@@ -30,11 +30,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Clean-up after an aborted or refused upload is asynchronous: poll for it instead of guessing a delay. */
 async function eventuallyEmpty(dir: string, ms = 5000): Promise<string[]> {
+  // A directory that is gone is empty too (an upload keeps no directory once it has no file).
+  const list = () => (existsSync(dir) ? readdirSync(dir) : []);
   const end = Date.now() + ms;
-  let left = readdirSync(dir);
+  let left = list();
   while (left.length > 0 && Date.now() < end) {
     await sleep(20);
-    left = readdirSync(dir);
+    left = list();
   }
   return left;
 }

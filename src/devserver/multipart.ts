@@ -31,6 +31,8 @@ export class MultipartParser {
   // Treating the stream as if it began with CRLF lets the first boundary (which has no CRLF
   // before it when there is no preamble) be found with the same delimiter as all the others.
   private buf: Buffer = Buffer.from(CRLF);
+  /** In the Headers state: where in `buf` the search for the blank line resumes. */
+  private headerScanFrom = 0;
 
   constructor(
     boundary: string,
@@ -95,13 +97,19 @@ export class MultipartParser {
             headerBlock = Buffer.alloc(0);
             this.buf = this.buf.subarray(2);
           } else {
-            const i = this.buf.indexOf(HEADER_END);
+            // Resume the search where the last chunk's ended (minus a split CRLFCRLF), so headers
+            // trickling in byte by byte are not rescanned from the start each time.
+            const i = this.buf.indexOf(HEADER_END, this.headerScanFrom);
+            // The limit holds however the headers were chunked: a whole oversized block in one
+            // chunk is refused like one that is still growing.
+            if ((i < 0 ? this.buf.length : i) > this.maxHeaderBytes) throw new MultipartError("multipart part headers too large");
             if (i < 0) {
-              if (this.buf.length > this.maxHeaderBytes) throw new MultipartError("multipart part headers too large");
+              this.headerScanFrom = Math.max(0, this.buf.length - (HEADER_END.length - 1));
               return;
             }
             headerBlock = this.buf.subarray(0, i);
             this.buf = this.buf.subarray(i + HEADER_END.length);
+            this.headerScanFrom = 0;
           }
           this.handlers.onPartBegin(parsePartHeaders(headerBlock));
           this.state = MpState.Body;
@@ -134,8 +142,10 @@ export class MultipartParser {
   }
 }
 
+// Header and parameter maps have no prototype: a part may name a header `__proto__` or
+// `constructor`, and it must come out as a plain own entry like any other.
 function parsePartHeaders(block: Buffer): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = Object.create(null);
   let last: string | undefined;
   for (const line of block.toString("utf8").split("\r\n")) {
     if (line === "") continue;
@@ -151,9 +161,17 @@ function parsePartHeaders(block: Buffer): Record<string, string> {
   return headers;
 }
 
+// Sticky, so the check looks at one position without copying the rest of the value (a value full
+// of `\"` would otherwise cost quadratic time).
+const QUOTE_ENDS_VALUE = /"\s*(;|$)/y;
+function quoteEndsValue(value: string, at: number): boolean {
+  QUOTE_ENDS_VALUE.lastIndex = at;
+  return QUOTE_ENDS_VALUE.test(value);
+}
+
 /** Parameters of a header value such as `form-data; name="file"; filename="a b.bin"` (names lower-cased). */
 export function parseHeaderParams(value: string): { type: string; params: Record<string, string> } {
-  const params: Record<string, string> = {};
+  const params: Record<string, string> = Object.create(null);
   let i = value.indexOf(";");
   const type = (i < 0 ? value : value.slice(0, i)).trim().toLowerCase();
   if (i < 0) return { type, params };
@@ -172,7 +190,7 @@ export function parseHeaderParams(value: string): { type: string; params: Record
         // Browsers and undici (WHATWG) never backslash-escape: they write `"` as %22 and a
         // backslash as itself. curl and Go write `\"` for a quote. So `\"` is read as an escaped
         // quote unless it ends the value, and every other backslash is kept as a literal byte.
-        if (value[i] === "\\" && value[i + 1] === '"' && !/^"\s*(;|$)/.test(value.slice(i + 1))) i++;
+        if (value[i] === "\\" && value[i + 1] === '"' && !quoteEndsValue(value, i + 1)) i++;
         v += value[i];
         i++;
       }

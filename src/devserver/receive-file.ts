@@ -15,6 +15,8 @@ export interface ReceiveFileOptions {
   path: string;
   /** Largest accepted file, in bytes. */
   maxBytes: number;
+  /** Largest accepted request body (the file plus multipart framing and any other fields). */
+  maxBodyBytes: number;
 }
 
 export interface ReceivedFile {
@@ -22,16 +24,22 @@ export interface ReceivedFile {
   size: number;
 }
 
-/** A parser error is the client's malformed body: 400. */
-const asHttpError = (e: unknown) => (e instanceof MultipartError ? new HttpError(400, e.message) : e);
+/** A parser error is the client's malformed body: 400. A full disk is the server's: 507. */
+function asHttpError(e: unknown): unknown {
+  if (e instanceof MultipartError) return new HttpError(400, e.message);
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOSPC" || code === "EDQUOT") return new HttpError(507, "no space left for the file");
+  return e;
+}
 
 export function receiveFile(req: IncomingMessage, opts: ReceiveFileOptions): Promise<ReceivedFile> {
-  const { path, maxBytes } = opts;
-  return new Promise<ReceivedFile>((resolve, reject) => {
+  const { path, maxBytes, maxBodyBytes } = opts;
+  const received = new Promise<ReceivedFile>((resolve, reject) => {
     let out: WriteStream | undefined;
     let outDone: Promise<void> | undefined;
     let fileName: string | undefined;
     let size = 0;
+    let bodyBytes = 0;
     let inFilePart = false;
     let gotFile = false;
     let failed = false;
@@ -49,9 +57,10 @@ export function receiveFile(req: IncomingMessage, opts: ReceiveFileOptions): Pro
         out.once("close", () => r());
         out.destroy();
       });
-      void cleanup.then(() => unlink(path).catch(() => undefined)).then(() => reject(asHttpError(err)));
+      void cleanup.then(() => unlink(path).catch(() => undefined)).then(() => reject(err));
     };
 
+    // Throws for a boundary outside RFC 2046 (1..70 characters): the promise rejects, mapped to 400 below.
     const parser = new MultipartParser(opts.boundary, {
       onPartBegin(headers) {
         const cd = parseHeaderParams(headers["content-disposition"] ?? "");
@@ -82,7 +91,10 @@ export function receiveFile(req: IncomingMessage, opts: ReceiveFileOptions): Pro
     });
 
     const onData = (chunk: Buffer) => {
+      bodyBytes += chunk.length;
       try {
+        // Counted as it arrives, so a body with no Content-Length is refused mid-stream too.
+        if (bodyBytes > maxBodyBytes) throw new HttpError(413, `request body larger than ${maxBodyBytes} bytes`);
         parser.write(chunk);
       } catch (e) {
         fail(e);
@@ -122,5 +134,14 @@ export function receiveFile(req: IncomingMessage, opts: ReceiveFileOptions): Pro
     req.once("close", () => {
       if (!ended) fail(new HttpError(400, "upload aborted"));
     });
+    // The server's idle timeout (FileServerTimeouts.idleMs) fired while the body was coming: a
+    // stalled client must not hold a file descriptor and a partial file (issue 8). With a
+    // listener here Node leaves the socket open, so the client still reads the 408.
+    req.once("timeout", () => fail(new HttpError(408, "upload stalled")));
+    // Aborted while the route was still preparing (no 'close' will come any more).
+    if (req.destroyed) fail(new HttpError(400, "upload aborted"));
+  });
+  return received.catch((e: unknown) => {
+    throw asHttpError(e);
   });
 }

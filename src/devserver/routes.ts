@@ -14,10 +14,11 @@ import { HttpError, readSmallBody, sendError, sendJson } from "./http.js";
 import { parseHeaderParams } from "./multipart.js";
 import { nameMatches, percentDecode } from "./names.js";
 import { receiveFile } from "./receive-file.js";
-import { tokenMatches, type UploadStore } from "./store.js";
+import { tokenMatches, type StoredFile, type UploadStore } from "./store.js";
 
 export interface RouteContext {
   store: UploadStore;
+  /** Largest accepted file (FileServerOptions.maxUploadBytes). */
   maxUploadBytes: number;
   /** Counters behind `FileServer.stats()`. */
   counters: { uploads: number; downloads: number };
@@ -27,6 +28,12 @@ export interface RouteContext {
 
 /** Upload parameters are a small JSON object; anything bigger is not a Plik client. */
 const MAX_PARAMS_BYTES = 64 * 1024;
+
+/**
+ * What a file post may carry besides the file: boundary lines and part headers (16 KiB at most
+ * each, multipart.ts). A body longer than the file cap plus this is refused as it arrives.
+ */
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
 // Plik's JSON handlers decode with Go's encoding/json, which matches field names
 // case-insensitively: `{"OneShot": true}` and `{"oneShot": true}` mean the same to a real Plik.
@@ -57,7 +64,9 @@ async function createUpload(ctx: RouteContext, req: IncomingMessage, res: Server
   if (typeof oneShot !== "boolean") throw new HttpError(400, "OneShot must be a boolean");
   const ttl = field(body, "TTL") ?? 0;
   if (typeof ttl !== "number" || !Number.isFinite(ttl)) throw new HttpError(400, "TTL must be a number of seconds");
-  const upload = await ctx.store.create({ oneShot, ttl });
+  const upload = ctx.store.create({ oneShot, ttl });
+  // 507: the server cannot store another upload until one expires (FileServerOptions.maxUploads).
+  if (!upload) throw new HttpError(507, "too many uploads held; try again later");
   sendJson(res, 200, { id: upload.id, uploadToken: upload.token, oneShot: upload.oneShot, ttl: upload.ttl });
 }
 
@@ -69,15 +78,28 @@ async function addFile(ctx: RouteContext, req: IncomingMessage, res: ServerRespo
   const boundary = params["boundary"];
   if (type !== "multipart/form-data" || !boundary) throw new HttpError(400, "expected a multipart/form-data body");
 
-  const { id, path } = ctx.store.newFile(upload);
-  const got = await receiveFile(req, { boundary, path, maxBytes: ctx.maxUploadBytes });
-  if (ctx.closing() || !ctx.store.has(upload)) {
-    await unlink(path).catch(() => undefined);
-    throw new HttpError(404, "upload not found");
+  const maxBodyBytes = ctx.maxUploadBytes + MULTIPART_OVERHEAD_BYTES;
+  // A declared length over the cap is refused before a byte of the body is read.
+  if (Number(req.headers["content-length"] ?? 0) > maxBodyBytes) throw new HttpError(413, `request body larger than ${maxBodyBytes} bytes`);
+
+  let stored: StoredFile | undefined;
+  try {
+    const { id, path } = await ctx.store.beginFile(upload);
+    const got = await receiveFile(req, { boundary, path, maxBytes: ctx.maxUploadBytes, maxBodyBytes }).catch((e: unknown) => {
+      // The upload expired (or the server is closing) while its file came in: its directory is
+      // gone, which is why writing failed.
+      throw ctx.store.has(upload) ? e : new HttpError(404, "upload not found");
+    });
+    if (ctx.closing() || !ctx.store.has(upload)) {
+      await unlink(path).catch(() => undefined);
+      throw new HttpError(404, "upload not found");
+    }
+    stored = { id, name: got.name, size: got.size, path, downloading: false };
+  } finally {
+    ctx.store.endFile(upload, stored);
   }
-  ctx.store.addFile(upload, { id, name: got.name, size: got.size, path, downloading: false });
   ctx.counters.uploads++;
-  sendJson(res, 200, { id, fileName: got.name, fileSize: got.size, status: "uploaded" });
+  sendJson(res, 200, { id: stored.id, fileName: stored.name, fileSize: stored.size, status: "uploaded" });
 }
 
 function getFile(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, segs: string[]): Promise<void> | void {
