@@ -4,9 +4,11 @@ import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
 import { connect } from "node:net";
+import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MultipartError, MultipartParser, parseHeaderParams } from "../src/devserver/multipart.js";
+import { asHttpError } from "../src/devserver/receive-file.js";
 import { plikUpload, startTestFileServer, type FileServer } from "./helpers/fileserver.js";
 
 async function createUpload(base: string, body?: unknown): Promise<{ id: string; uploadToken: string; oneShot: boolean; ttl: number }> {
@@ -693,4 +695,54 @@ describe("dev file server: malformed uploads get a 4xx", () => {
     expect(await answer).toBe(404);
     expect(await eventuallyEmpty(join(fs.dir, up.id))).toEqual([]);
   }, 10_000);
+});
+
+describe("dev file server: error statuses", () => {
+  it("maps a malformed body to 400 and a full disk to 507, and leaves other errors as they are (500)", () => {
+    expect(asHttpError(new MultipartError("bad"))).toMatchObject({ status: 400, message: "bad" });
+    for (const code of ["ENOSPC", "EDQUOT"]) {
+      expect(asHttpError(Object.assign(new Error("no space"), { code }))).toMatchObject({ status: 507 });
+    }
+    const other = Object.assign(new Error("io"), { code: "EIO" });
+    expect(asHttpError(other)).toBe(other);
+  });
+});
+
+describe("dev file server: options and CLI", () => {
+  it.each([
+    [{ maxUploadBytes: -1 }, /maxUploadBytes/],
+    [{ maxUploads: 0 }, /maxUploads/],
+    [{ timeouts: { idleMs: 1.5 } }, /idleMs/],
+    [{ timeouts: { headersMs: 20_000, requestMs: 10_000 } }, /headersMs/],
+    [{ cors: { origins: ["localhost:5173"] } }, /not an origin/],
+  ])("refuses the option %j", async (opts, message) => {
+    await expect(startTestFileServer(opts as Parameters<typeof startTestFileServer>[0])).rejects.toThrow(message);
+  });
+
+  it("takes --max-upload-bytes, --max-uploads and --cors-origin on the command line", async () => {
+    const app = "http://localhost:5173";
+    const child = spawn(process.execPath, ["--import", "tsx", "src/devserver/cli.ts", "--max-upload-bytes", "10", "--max-uploads", "1", "--cors-origin", `${app}/`], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => {
+          out += d;
+          const m = /listening on (http:\/\/\S+)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        child.once("exit", (code) => reject(new Error(`cli exited with ${code}`)));
+      });
+      const pre = await fetch(`${url}/upload`, { method: "OPTIONS", headers: { Origin: app, "Access-Control-Request-Method": "POST" } });
+      expect(pre.status).toBe(204);
+      expect(pre.headers.get("access-control-allow-origin")).toBe(app);
+      const up = await createUpload(url);
+      const tooBig = await fetch(`${url}/file/${up.id}`, { method: "POST", headers: { "X-UploadToken": up.uploadToken }, body: fileForm(randomBytes(11), "x") });
+      expect(tooBig.status).toBe(413);
+      expect((await fetch(`${url}/upload`, { method: "POST", body: "{}" })).status).toBe(507);
+    } finally {
+      child.kill("SIGTERM");
+    }
+  }, 30_000);
 });

@@ -25,7 +25,7 @@ export interface ReceivedFile {
 }
 
 /** A parser error is the client's malformed body: 400. A full disk is the server's: 507. */
-function asHttpError(e: unknown): unknown {
+export function asHttpError(e: unknown): unknown {
   if (e instanceof MultipartError) return new HttpError(400, e.message);
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (code === "ENOSPC" || code === "EDQUOT") return new HttpError(507, "no space left for the file");
