@@ -101,10 +101,12 @@ export class MultipartParser {
             // trickling in byte by byte are not rescanned from the start each time.
             const i = this.buf.indexOf(HEADER_END, this.headerScanFrom);
             // The limit holds however the headers were chunked: a whole oversized block in one
-            // chunk is refused like one that is still growing.
-            if ((i < 0 ? this.buf.length : i) > this.maxHeaderBytes) throw new MultipartError("multipart part headers too large");
+            // chunk is refused like one that is still growing (whose last 3 bytes may yet turn
+            // out to be the start of the blank line).
+            const atLeast = i < 0 ? this.buf.length - (HEADER_END.length - 1) : i;
+            if (atLeast > this.maxHeaderBytes) throw new MultipartError("multipart part headers too large");
             if (i < 0) {
-              this.headerScanFrom = Math.max(0, this.buf.length - (HEADER_END.length - 1));
+              this.headerScanFrom = Math.max(0, atLeast);
               return;
             }
             headerBlock = this.buf.subarray(0, i);
