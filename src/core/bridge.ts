@@ -2,11 +2,12 @@ import { useUtf8Encoder } from "./bytes.js";
 import { ConnectionCache } from "./connections.js";
 import { bytesBase64 } from "./fast-base64.js";
 import { encodeAsciiInto, type WireIo } from "./wire.js";
-import { makeFetchWithBackoff, type FetchWithBackoffOptions } from "./claimcheck/fetch-backoff.js";
+import { makeFetchWithBackoff, type FetchWithBackoff } from "./claimcheck/fetch-backoff.js";
+import { withDefaults, type BridgeDefaults } from "./bridge-defaults.js";
 import { makePlikUploader, type PlikUploadOptions } from "./claimcheck/plik.js";
 import type { Runtime } from "./runtime.js";
 import { smartreceive, type IncomingMessage } from "./smartreceive.js";
-import { smartsend } from "./smartsend.js";
+import { DEFAULT_FILESERVER_URL, smartsend } from "./smartsend.js";
 import type { ReceivedEnvelope, SendTuple, SmartreceiveOptions, SmartsendOptions, UploadHandler, WireEnvelope } from "./types.js";
 
 export interface Bridge {
@@ -20,24 +21,17 @@ export interface Bridge {
   plikOneshotUpload: UploadHandler;
   /** A Plik upload handler with other settings, e.g. `{ oneShot: false, ttl: 3600 }` for fan-out subjects. */
   createPlikUploadHandler(opts?: PlikUploadOptions): UploadHandler;
-  /** The seeds' default download handler: exponential backoff with a per-attempt timeout. */
-  fetchWithBackoff(
-    url: string,
-    max_retries?: number,
-    base_delay?: number,
-    max_delay?: number,
-    correlation_id?: string,
-    opts?: FetchWithBackoffOptions,
-  ): Promise<Uint8Array>;
+  /** The seeds' default download handler: exponential backoff within headers/idle/total time limits and a byte cap. */
+  fetchWithBackoff: FetchWithBackoff;
 }
 
-export function createBridge(runtime: Runtime): Bridge {
+export function createBridge(runtime: Runtime, defaults: BridgeDefaults = {}): Bridge {
   if (runtime.utf8Encode) useUtf8Encoder(runtime.utf8Encode);
   const connections = new ConnectionCache((url) => runtime.connect(url));
   const plikOneshotUpload = makePlikUploader(runtime, { oneShot: true });
-  const fetchWithBackoff = makeFetchWithBackoff(runtime);
   let flag: { v: string | undefined } | undefined;
   const logFlag = () => (flag ??= { v: runtime.env("NATSBRIDGE_LOG") }).v;
+  const fetchWithBackoff = makeFetchWithBackoff(runtime, { logFlag });
   const io: WireIo = {
     writeAscii: runtime.writeAscii ?? encodeAsciiInto,
     encodeAscii: runtime.asciiEncode,
@@ -56,10 +50,14 @@ export function createBridge(runtime: Runtime): Bridge {
     }
     return decodeBytes;
   };
-  const receiveCtx = { runtime, defaultDownload: fetchWithBackoff, logFlag, decodeBase64Bytes };
+  // Links are fetched only from the file server(s) this bridge is configured with, unless told more.
+  const fileserverUrl = defaults.smartreceive?.fileserver_url ?? defaults.smartsend?.fileserver_url ?? DEFAULT_FILESERVER_URL;
+  const receiveCtx = { runtime, defaultDownload: fetchWithBackoff, logFlag, decodeBase64Bytes, fileserverUrl };
+  const sendDefaults = withDefaults(defaults.smartsend);
+  const receiveDefaults = withDefaults(defaults.smartreceive);
   return {
-    smartsend: (subject, data, options) => smartsend(sendCtx, subject, data, options),
-    smartreceive: (msg, options) => smartreceive(receiveCtx, msg, options),
+    smartsend: (subject, data, options) => smartsend(sendCtx, subject, data, sendDefaults(options)),
+    smartreceive: (msg, options) => smartreceive(receiveCtx, msg, receiveDefaults(options)),
     close: () => connections.closeAll(),
     plikOneshotUpload,
     createPlikUploadHandler: (opts) => makePlikUploader(runtime, opts),

@@ -2,6 +2,7 @@ import { asBytes } from "./bytes.js";
 import { bulkOnlyInDirectData, decodeText, parseJsonBytes, parseJsonText, type BulkParse } from "./bulk-json.js";
 import { decodeBase64Strict } from "./base64.js";
 import { parseEnvelope, payloadTypeOf, type ParsedPayload } from "./envelope.js";
+import { openDownloadSession, type DownloadSession } from "./claimcheck/download-session.js";
 import { NatsBridgeError, withCorrelation } from "./errors.js";
 import { makeTrace, type Trace } from "./log.js";
 import type { Runtime } from "./runtime.js";
@@ -11,6 +12,8 @@ import type { DownloadHandler, ReceivedEnvelope, ReceivedTuple, SmartreceiveOpti
 export interface ReceiveContext {
   runtime: Runtime;
   defaultDownload: DownloadHandler;
+  /** The bridge's file server(s): link origins allowed when the options name none. */
+  fileserverUrl: string | readonly string[];
   logFlag: () => string | undefined;
   /** The bytes-to-bytes base64 decoder for long payloads (the WebAssembly codec), or null without one. */
   decodeBase64Bytes: () => ((ascii: Uint8Array) => Uint8Array | null) | null;
@@ -83,7 +86,12 @@ function check(p: ParsedPayload, i: number, decode: (b64: string) => Uint8Array,
   throw new NatsBridgeError("INVALID_TRANSPORT", `${where()}: unknown transport ${JSON.stringify(p.transport)}`);
 }
 
-type Settings = Required<Pick<SmartreceiveOptions, "max_retries" | "base_delay" | "max_delay">> & { download: DownloadHandler; trace: Trace };
+type Settings = Required<Pick<SmartreceiveOptions, "max_retries" | "base_delay" | "max_delay">> & {
+  download: DownloadHandler;
+  trace: Trace;
+  /** The message's downloads, when it has links. */
+  links?: DownloadSession;
+};
 
 /** The payload's value; synchronous for a direct payload with a synchronous serializer (the common case). */
 function materialize(c: Checked, o: Settings, correlation_id: string): ReceivedTuple | Promise<ReceivedTuple> {
@@ -108,21 +116,11 @@ function materialize(c: Checked, o: Settings, correlation_id: string): ReceivedT
   return download(c, o, correlation_id).then(decoded);
 }
 
-async function download(c: Checked, o: Settings, correlation_id: string): Promise<Uint8Array> {
+/** Origins, counts, sizes, time limits and cancelling siblings are the session's (claimcheck/download-session.ts). */
+function download(c: Checked, o: Settings, correlation_id: string): Promise<Uint8Array> {
   const { p } = c;
   o.trace(correlation_id, () => `Link transport - fetching '${p.dataname}' from URL: ${p.data}`);
-  let got: unknown;
-  try {
-    got = await o.download(p.data, o.max_retries, o.base_delay, o.max_delay, correlation_id);
-  } catch (e) {
-    throw withCorrelation(e, "DOWNLOAD_FAILED", `download of ${JSON.stringify(p.dataname)} failed`, correlation_id);
-  }
-  const b = asBytes(got);
-  if (!b) throw new NatsBridgeError("DOWNLOAD_FAILED", `download handler returned no bytes for ${JSON.stringify(p.dataname)}`);
-  if (p.size != null && p.size !== b.byteLength) {
-    throw new NatsBridgeError("DOWNLOAD_FAILED", `downloaded ${b.byteLength} bytes for ${JSON.stringify(p.dataname)} but size says ${p.size}`);
-  }
-  return b;
+  return o.links!.fetch({ url: p.data, size: p.size, dataname: p.dataname });
 }
 
 export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, options: SmartreceiveOptions = {}): Promise<ReceivedEnvelope> {
@@ -141,7 +139,7 @@ export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, op
     const trace = makeTrace(o.log, ctx.logFlag);
     const download = o.fileserver_download_handler ?? ctx.defaultDownload;
     if (typeof download !== "function") throw new NatsBridgeError("INVALID_OPTIONS", "fileserver_download_handler must be a function");
-    const settings = {
+    const settings: Settings = {
       max_retries: posInt(o.max_retries, "max_retries", 5),
       base_delay: posInt(o.base_delay, "base_delay", 100),
       max_delay: posInt(o.max_delay, "max_delay", 5000),
@@ -150,7 +148,19 @@ export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, op
     };
     trace(correlation_id, "Processing received message");
     const checked = env.payloads.map((p, i) => check(p, i, ctx.runtime.base64Decode, bulk));
-    const results = checked.map((c) => materialize(c, settings, correlation_id));
+    const links = checked.filter((c) => c.bytes === undefined).map(({ p }) => ({ url: p.data, size: p.size, dataname: p.dataname }));
+    if (links.length > 0) {
+      // Every link is judged (origin, count, sizes) here, before the first request.
+      settings.links = openDownloadSession(links, o, {
+        handler: download,
+        positional: settings,
+        default_fileserver_url: ctx.fileserverUrl,
+        correlation_id,
+        trace,
+      });
+    }
+    const start = () => checked.map((c) => materialize(c, settings, correlation_id));
+    const results = settings.links ? await settings.links.settle(start) : start();
     const payloads = results.some((r) => r instanceof Promise) ? await Promise.all(results) : (results as ReceivedTuple[]);
     // env is this call's own fresh object (from the schema or the canonical check): reuse it.
     const received = env as unknown as ReceivedEnvelope;

@@ -121,7 +121,7 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
       trace(correlation_id, "Using link transport, uploading to fileserver");
       let res;
       try {
-        res = await upload(fileserver_url, dataname, serialized[i]!);
+        res = await upload(fileserver_url, dataname, serialized[i]!, { timeouts: o.timeouts });
       } catch (e) {
         throw withCorrelation(e, "UPLOAD_FAILED", `upload of ${JSON.stringify(dataname)} failed`, correlation_id);
       }

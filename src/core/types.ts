@@ -1,5 +1,9 @@
 import type { Table } from "apache-arrow";
 import type { NatsConnectionLike } from "./runtime.js";
+import type { DownloadOptions } from "./claimcheck/fetch-backoff.js";
+import type { LinkReceiveOptions } from "./claimcheck/download-session.js";
+import type { UploadCallOptions } from "./claimcheck/plik.js";
+import type { Timeouts } from "./claimcheck/timeouts.js";
 
 export type JsonValue = string | number | boolean | null | bigint | JsonValue[] | { [key: string]: JsonValue };
 export type JsonRow = { [column: string]: JsonValue };
@@ -69,13 +73,20 @@ export interface UploadResult {
   url: string;
 }
 
-export type UploadHandler = (fileserver_url: string, dataname: string, data: Uint8Array) => Promise<UploadResult>;
+/** The seeds' three arguments; `options` (timeouts, signal) is natsbridge's addition a handler may ignore. */
+export type UploadHandler = (fileserver_url: string, dataname: string, data: Uint8Array, options?: UploadCallOptions) => Promise<UploadResult>;
+/**
+ * The seeds' five arguments; `options` (signal, expected_size, max_bytes, timeouts, retry,
+ * allowed_origins) is natsbridge's addition. smartreceive checks origins, counts and sizes itself,
+ * so a handler that ignores it is still bounded by them, but only one that honours it can stop early.
+ */
 export type DownloadHandler = (
   url: string,
   max_retries: number,
   base_delay: number,
   max_delay: number,
   correlation_id: string,
+  options?: DownloadOptions,
 ) => Promise<Uint8Array | ArrayBuffer>;
 
 export type Logger = (line: string) => void;
@@ -100,9 +111,11 @@ export interface SmartsendOptions {
   metadata?: Record<string, unknown>;
   /** Correlation-id trace logging: true for the default sink, or a logger of your own. */
   log?: boolean | Logger;
+  /** Upload time limits `{ headers_ms, idle_ms, total_ms }` (defaults 15 s, 15 s, 120 s), passed to the upload handler. */
+  timeouts?: Timeouts;
 }
 
-export interface SmartreceiveOptions {
+export interface SmartreceiveOptions extends LinkReceiveOptions {
   fileserver_download_handler?: DownloadHandler;
   max_retries?: number;
   base_delay?: number;
