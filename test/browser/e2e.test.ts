@@ -234,7 +234,7 @@ describe("Chromium receives from a Node sender", () => {
     const info = await page.evaluate(() => window.e2e.info());
     expect(info).toMatchObject({ hasBuffer: false, hasProcess: false, isSecureContext: true });
     const subject = uniqueSubject("e2e.to-browser");
-    await page.evaluate(([ws, s]) => window.e2e.listen(ws!, s!), [nats.wsUrl, subject]);
+    await page.evaluate(([ws, s, fs]) => window.e2e.listen(ws!, s!, fs!), [nats.wsUrl, subject, files.url]);
     const raw = await rawEnvelopes(subject);
 
     await timed("node → browser, direct", async () => {
@@ -359,7 +359,7 @@ describe("Chromium without native Uint8Array base64 (pure-JS codec)", () => {
     const { page, log } = await openPage({ withoutNativeBase64: true });
     expect((await page.evaluate(() => window.e2e.info())).nativeBase64).toBe(false);
     const subject = uniqueSubject("e2e.js-base64");
-    await page.evaluate(([ws, s]) => window.e2e.listen(ws!, s!), [nats.wsUrl, subject]);
+    await page.evaluate(([ws, s, fs]) => window.e2e.listen(ws!, s!, fs!), [nats.wsUrl, subject, files.url]);
     await smartsend(subject, nodePayloads(), { broker_url: nats.url, fileserver_url: files.url, msg_purpose: "direct" });
     const [r] = await waitForReceived(page, log, 1);
     checkNodePayloadsInBrowser(r!);
