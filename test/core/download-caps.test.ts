@@ -98,6 +98,17 @@ describe("link download caps", () => {
     expect((await smartreceive(json, { ...allowed(), max_download_bytes: 16 })).payloads).toHaveLength(2);
   });
 
+  it("max_download_bytes also bounds links without a size, as their bytes arrive", async () => {
+    const json = await linkEnvelope([
+      { url: `${server.url}/eight`, size: null },
+      { url: `${server.url}/eight`, size: null },
+    ]);
+    const opts = { ...allowed(), max_payload_bytes: 8 };
+    expect((await smartreceive(json, { ...opts, max_download_bytes: 16 })).payloads).toHaveLength(2);
+    const err = await smartreceive(json, { ...opts, max_download_bytes: 12 }).catch((e) => e);
+    expect(err.details.reason).toBe("too_large");
+  });
+
   it("fetchWithBackoff takes an options object: expected_size and max_bytes", async () => {
     expect(new TextDecoder().decode(await fetchWithBackoff(`${server.url}/eight`, { expected_size: 8 }))).toBe("payload!");
     const short = await fetchWithBackoff(`${server.url}/eight`, { expected_size: 7, retry: { limit: 1 } }).catch((e) => e);

@@ -109,12 +109,25 @@ export function openDownloadSession(links: readonly LinkRef[], o: LinkReceiveOpt
 
   const controller = new AbortController();
   const run = makeLimiter(concurrency);
-  let received = 0;
+  // Declared sizes are set aside already; links without one draw their cap from what is left and
+  // give back what they did not use, so the bytes of one message never exceed max_download_bytes.
+  let unreserved = max_total - declared;
 
   const fetchOne = async (l: LinkRef): Promise<Uint8Array> => {
     if (controller.signal.aborted) throw refuse("aborted", `download of ${name(l)} was cancelled`, { dataname: l.dataname });
-    // Without a declared size the body is bounded by what the message may still take.
-    const cap = Math.min(max_payload, max_total - received);
+    const cap = l.size != null ? l.size : Math.min(max_payload, unreserved);
+    if (l.size == null) unreserved -= cap;
+    let used = 0;
+    try {
+      const b = await fetchCapped(l, cap);
+      used = b.byteLength;
+      return b;
+    } finally {
+      if (l.size == null) unreserved += cap - used;
+    }
+  };
+
+  const fetchCapped = async (l: LinkRef, cap: number): Promise<Uint8Array> => {
     let got: unknown;
     try {
       got = await ctx.handler(l.url, retry.limit, retry.base_delay, retry.max_delay, correlation_id, {
@@ -135,8 +148,6 @@ export function openDownloadSession(links: readonly LinkRef[], o: LinkReceiveOpt
     // A handler of the user's own may not stream; its result is held to the same bounds.
     if (b.byteLength > cap) throw refuse("too_large", `download of ${name(l)} failed`, { dataname: l.dataname, max_bytes: cap });
     if (l.size != null && l.size !== b.byteLength) throw refuse("size_mismatch", `download of ${name(l)} failed`, { dataname: l.dataname, size: l.size, received: b.byteLength });
-    received += b.byteLength;
-    if (received > max_total) throw refuse("too_large", `link payloads exceed max_download_bytes (${max_total})`, { max_download_bytes: max_total });
     return b;
   };
 
