@@ -32,7 +32,8 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-const hitsDuring = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+/** The error the call failed with, and how many requests the server saw meanwhile. */
+const hitsDuring = async (f: () => Promise<unknown>): Promise<[any, number]> => {
   const before = server.hits.length;
   const out = await f().catch((e) => e);
   return [out, server.hits.length - before];

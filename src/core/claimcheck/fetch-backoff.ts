@@ -69,10 +69,18 @@ interface Failure {
   cause?: unknown;
 }
 
+/** `timeout_ms`, natsbridge 0.1's per-attempt limit: none unless given. */
+function attemptLimit(v: unknown): number {
+  if (v === undefined) return Infinity;
+  if (typeof v !== "number" || !(v > 0)) throw new NatsBridgeError("INVALID_OPTIONS", "timeout_ms must be a positive number of milliseconds");
+  return v;
+}
+
 function settingsOf(runtime: Runtime, defaults: FetchWithBackoffDefaults, url: string, args: unknown[]): Settings {
-  const positional = typeof args[0] === "object" && args[0] !== null;
-  const o: DownloadOptions = { ...defaults, ...((positional ? args[0] : args[4]) as DownloadOptions | undefined) };
-  const [max_retries, base_delay, max_delay, cid] = positional ? [] : (args as [number?, number?, number?, string?]);
+  // fetchWithBackoff(url, options) or the seeds' fetchWithBackoff(url, max_retries, base_delay, max_delay, correlation_id, options).
+  const optionsFirst = typeof args[0] === "object" && args[0] !== null;
+  const o: DownloadOptions = { ...defaults, ...((optionsFirst ? args[0] : args[4]) as DownloadOptions | undefined) };
+  const [max_retries, base_delay, max_delay, cid] = optionsFirst ? [] : (args as [number?, number?, number?, string?]);
   const correlation_id = o.correlation_id ?? cid ?? "";
   const max_bytes = countOption(o.max_bytes, "max_bytes", DEFAULT_MAX_PAYLOAD_BYTES);
   const expected_size = o.expected_size ?? null;
@@ -84,7 +92,7 @@ function settingsOf(runtime: Runtime, defaults: FetchWithBackoffDefaults, url: s
     max_bytes,
     timeouts: resolveTimeouts(DEFAULT_DOWNLOAD_TIMEOUTS, defaults.timeouts, o.timeouts),
     retry: resolveRetry(o.retry, { max_retries, base_delay, max_delay }),
-    attempt_ms: o.timeout_ms ?? Infinity,
+    attempt_ms: attemptLimit(o.timeout_ms),
     correlation_id,
     trace: o.trace ?? makeTrace(o.log, defaults.logFlag ?? (() => runtime.env("NATSBRIDGE_LOG"))),
     allowed: o.allowed_origins,
