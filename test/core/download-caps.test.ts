@@ -109,6 +109,18 @@ describe("link download caps", () => {
     expect(err.details.reason).toBe("too_large");
   });
 
+  it("a download handler of the user's own gets the options, and its result is held to the same caps", async () => {
+    const seen: unknown[] = [];
+    const handler = async (_url: string, _r: number, _b: number, _m: number, _cid: string, opts?: { signal?: AbortSignal; expected_size?: number | null; max_bytes?: number }) => {
+      seen.push({ signal: opts?.signal instanceof AbortSignal, expected_size: opts?.expected_size, max_bytes: opts?.max_bytes });
+      return new Uint8Array(20);
+    };
+    const json = await linkEnvelope([{ url: `${server.url}/eight`, size: null }]);
+    const err = await smartreceive(json, { ...allowed(), fileserver_download_handler: handler, max_payload_bytes: 10 }).catch((e) => e);
+    expect(err.details.reason).toBe("too_large");
+    expect(seen).toEqual([{ signal: true, expected_size: null, max_bytes: 10 }]);
+  });
+
   it("fetchWithBackoff takes an options object: expected_size and max_bytes", async () => {
     expect(new TextDecoder().decode(await fetchWithBackoff(`${server.url}/eight`, { expected_size: 8 }))).toBe("payload!");
     const short = await fetchWithBackoff(`${server.url}/eight`, { expected_size: 7, retry: { limit: 1 } }).catch((e) => e);
