@@ -87,7 +87,6 @@ function check(p: ParsedPayload, i: number, decode: (b64: string) => Uint8Array,
 }
 
 type Settings = Required<Pick<SmartreceiveOptions, "max_retries" | "base_delay" | "max_delay">> & {
-  download: DownloadHandler;
   trace: Trace;
   /** The message's downloads, when it has links. */
   links?: DownloadSession;
@@ -137,13 +136,12 @@ export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, op
   const correlation_id = env.correlation_id;
   try {
     const trace = makeTrace(o.log, ctx.logFlag);
-    const download = o.fileserver_download_handler ?? ctx.defaultDownload;
-    if (typeof download !== "function") throw new NatsBridgeError("INVALID_OPTIONS", "fileserver_download_handler must be a function");
+    const handler = o.fileserver_download_handler ?? ctx.defaultDownload;
+    if (typeof handler !== "function") throw new NatsBridgeError("INVALID_OPTIONS", "fileserver_download_handler must be a function");
     const settings: Settings = {
       max_retries: posInt(o.max_retries, "max_retries", 5),
       base_delay: posInt(o.base_delay, "base_delay", 100),
       max_delay: posInt(o.max_delay, "max_delay", 5000),
-      download,
       trace,
     };
     trace(correlation_id, "Processing received message");
@@ -152,7 +150,7 @@ export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, op
     if (links.length > 0) {
       // Every link is judged (origin, count, sizes) here, before the first request.
       settings.links = openDownloadSession(links, o, {
-        handler: download,
+        handler,
         positional: settings,
         default_fileserver_url: ctx.fileserverUrl,
         correlation_id,
