@@ -177,7 +177,7 @@ describe("natsbridge_mpy socket NATS client ⇄ natsbridge over nats-server", ()
     expect(wire.payloads.map((p: any) => p.transport)).toEqual(["link", "direct"]);
     expect(wire.payloads[0].data).toMatch(new RegExp(`^${files.url}/file/[^/]+/[^/]+/big\\.bin$`));
     expect(wire.payloads[0]).toMatchObject({ encoding: "none", size: big.length, metadata: {} });
-    const env = await smartreceive(msg);
+    const env = await smartreceive(msg, { fileserver_url: files.url });
     fail(diff(env.payloads[0]![1], big, "linked payload"));
     expect(env.payloads[1]).toEqual(["note", "small stays direct", "text"]);
 
@@ -214,7 +214,7 @@ describe("natsbridge_mpy socket NATS client ⇄ natsbridge over nats-server", ()
       expect(msg.data.length).toBeLessThanOrEqual(4096);
       const wire = JSON.parse(new TextDecoder().decode(msg.data));
       expect(wire.payloads.map((p: any) => p.transport)).toEqual(["link", "direct"]);
-      const env = await smartreceive(msg);
+      const env = await smartreceive(msg, { fileserver_url: files.url });
       fail(diff(env.payloads[0]![1], blob, "blob"));
 
       // The payload must be linked but the file server is unreachable: UPLOAD_FAILED, nothing published.

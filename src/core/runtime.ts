@@ -22,7 +22,9 @@ export interface ResponseLike {
   ok: boolean;
   arrayBuffer(): Promise<ArrayBuffer>;
   text(): Promise<string>;
+  /** A WHATWG ReadableStream of the body where the runtime has one: downloads read it chunk by chunk. */
   body?: unknown;
+  headers?: { get(name: string): string | null };
 }
 
 export interface Runtime {

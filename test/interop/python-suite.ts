@@ -342,7 +342,7 @@ export function definePythonInteropSuite(label: string, startFileServer: () => P
 
       async function receiveAndCheck(cid: string) {
         const msg = await message(cid);
-        const env = await smartreceive(msg);
+        const env = await smartreceive(msg, { fileserver_url: fs.url });
         const want = sent.find((s) => s.correlation_id === cid)!;
         expect(want, `the peer's record of ${cid}`).toBeDefined();
         for (const k of ["correlation_id", "msg_id", "timestamp", "send_to", "msg_purpose", "sender_name", "sender_id", "receiver_name", "receiver_id", "reply_to", "reply_to_msg_id", "broker_url"]) {
@@ -413,14 +413,14 @@ export function definePythonInteropSuite(label: string, startFileServer: () => P
         const { env, want } = await receiveAndCheck("py-big");
         expect(want.payloads.map((p: Digest) => p.wire.transport)).toEqual(["direct", "link"]);
         // OneShot false: a second receiver gets the same bytes.
-        const again = await smartreceive(await message("py-big"));
+        const again = await smartreceive(await message("py-big"), { fileserver_url: fs.url });
         expect(sha256(again.payloads[1]![1] as Uint8Array)).toBe(want.payloads[1].sha256);
         expect(env.payloads[1]![0]).toBe("big file ü.bin");
       });
 
       it("a one-shot link from Python cannot be downloaded a second time", async () => {
         const msg = await message("py-link");
-        await expect(smartreceive(msg, { max_retries: 2, base_delay: 10, max_delay: 20 })).rejects.toMatchObject({ code: "DOWNLOAD_FAILED" });
+        await expect(smartreceive(msg, { fileserver_url: fs.url, max_retries: 2, base_delay: 10, max_delay: 20 })).rejects.toMatchObject({ code: "DOWNLOAD_FAILED" });
       });
     });
   });
