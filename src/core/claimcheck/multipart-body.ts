@@ -44,6 +44,7 @@ export async function fileBody(
   data: Uint8Array | ByteSource,
   fileName: string,
   onProgress?: (loaded: number) => void,
+  signal?: AbortSignal,
 ): Promise<FileBody> {
   if (!runtime.streamingUploads) {
     const form = new runtime.FormData();
@@ -57,6 +58,9 @@ export async function fileBody(
   const content = data instanceof Uint8Array ? sliced(data, onProgress) : data.stream();
   let stage = 0;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  // fetch does not cancel a request body it stops sending: the source is cancelled here, so an
+  // aborted upload stops reading the caller's file or stream at once.
+  signal?.addEventListener("abort", () => void (reader ?? content).cancel(signal.reason).catch(() => undefined), { once: true });
   const body = new ReadableStream<Uint8Array>({
     async pull(ctl) {
       if (stage === 0) {

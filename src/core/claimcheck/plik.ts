@@ -73,7 +73,7 @@ export function makePlikUploader(runtime: Runtime, opts: PlikUploadOptions = {})
     const token = created.json?.uploadToken;
     if (typeof uploadid !== "string" || typeof token !== "string") throw fail("POST /upload", "response has no id/uploadToken");
 
-    const file = await fileBody(runtime, data, fileName, call?.onProgress);
+    const file = await fileBody(runtime, data, fileName, call?.onProgress, call?.signal);
     const posted = await postJson(runtime, `${base}/file/${encodeURIComponent(uploadid)}`, {
       method: "POST",
       headers: { "X-UploadToken": token, ...file.headers, ...opts.headers },
