@@ -6,7 +6,7 @@ import { NatsBridgeError, withCorrelation } from "./errors.js";
 import { makeTrace, type Trace } from "./log.js";
 import type { Runtime } from "./runtime.js";
 import { getSerializer, type Serializer } from "./serializers/registry.js";
-import type { DownloadHandler, ReceivedEnvelope, ReceivedTuple, SmartreceiveOptions } from "./types.js";
+import type { DownloadHandler, ReceivedEnvelope, ReceivedTuple, SmartreceiveOptions, WireEnvelope } from "./types.js";
 
 export interface ReceiveContext {
   runtime: Runtime;
@@ -16,8 +16,12 @@ export interface ReceiveContext {
   decodeBase64Bytes: () => ((ascii: Uint8Array) => Uint8Array | null) | null;
 }
 
-/** A NATS message (anything with `data: Uint8Array`), raw bytes, a JSON string, or an already parsed object. */
-export type IncomingMessage = { data: Uint8Array } | Uint8Array | ArrayBuffer | string | Record<string, unknown>;
+/**
+ * A NATS message (anything with `data: Uint8Array`), raw bytes, a JSON string, or an already parsed
+ * object. `WireEnvelope` is named because an interface has no index signature, so the envelope
+ * smartsend returns would not fit `Record<string, unknown>` (TS2345, issue 12).
+ */
+export type IncomingMessage = { data: Uint8Array } | Uint8Array | ArrayBuffer | string | WireEnvelope | Record<string, unknown>;
 
 
 
