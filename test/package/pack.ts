@@ -65,7 +65,7 @@ export async function installApp(pkg: PackedPackage, name: string, opts: AppOpti
   const modules = join(app, "node_modules");
   await mkdir(join(modules, "natsbridge"), { recursive: true });
   await run("tar", ["-xzf", pkg.tarball, "-C", join(modules, "natsbridge"), "--strip-components=1"]);
-  const deps = [...Object.keys(pkg.manifest.dependencies ?? {}), ...(opts.with ?? [])];
+  const deps = new Set([...Object.keys(pkg.manifest.dependencies ?? {}), ...(opts.with ?? [])]);
   for (const dep of deps) {
     const target = await realpath(join(ROOT, "node_modules", dep)).catch(() => {
       throw new Error(`${dep} is not installed in ${ROOT}/node_modules (npm install)`);
@@ -84,7 +84,7 @@ export async function installApp(pkg: PackedPackage, name: string, opts: AppOpti
 /** Run `node <script>` in the app; resolves with stdout, rejects with stderr in the message. */
 export async function runNode(app: string, script: string, env: Record<string, string> = {}): Promise<string> {
   try {
-    const { stdout } = await run(process.execPath, [script], { cwd: app, env: { ...process.env, ...env }, timeout: 60_000 });
+    const { stdout } = await run(process.execPath, [script], { cwd: app, env: { ...process.env, ...env }, timeout: 30_000 });
     return stdout;
   } catch (e) {
     const err = e as { stderr?: string; stdout?: string; message: string };
