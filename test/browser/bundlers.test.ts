@@ -10,17 +10,18 @@ import { build as esbuild } from "esbuild";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
+import type { NatsServerHandle } from "../helpers/nats-server.js";
 import { uniqueSubject } from "../helpers/bridge-env.js";
-import { installApp, packPackage, type PackedPackage } from "../package/pack.js";
+import { installApp, type PackedPackage } from "../package/pack.js";
+import { startPackageEnv } from "../package/package-env.js";
 import { runPageApp, type PageApp } from "../package/run-page.js";
 import { ROOT } from "./build-package.js";
-import { launchChromium } from "./chromium.js";
 
 let pkg: PackedPackage;
 let nats: NatsServerHandle;
 let browser: Browser;
 let setupError: unknown;
+let stop: (() => Promise<void>) | undefined;
 // Bundling on a loaded two-core machine is slow: a generous limit that still stops a hang.
 const test = (name: string, fn: () => Promise<void>) =>
   it(name, async () => {
@@ -29,19 +30,13 @@ const test = (name: string, fn: () => Promise<void>) =>
   }, 180_000);
 
 beforeAll(async () => {
-  const results = await Promise.allSettled([
-    packPackage({ dts: false }).then((p) => (pkg = p)),
-    startNatsServer().then((n) => (nats = n)),
-    launchChromium().then((b) => (browser = b)),
-  ]);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (failed) setupError = failed.reason;
+  const started = await startPackageEnv({ dts: false });
+  ({ pkg, nats, browser } = started.env);
+  setupError = started.error;
+  stop = started.stop;
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all([nats?.stop(), pkg?.dispose()]);
-});
+afterAll(() => stop?.());
 
 /** The v3 app, installed from the tarball with @nats-io/nats-core next to it and no nats.ws. */
 async function v3App(name: string): Promise<string> {

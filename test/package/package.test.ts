@@ -12,11 +12,11 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
 import { build as esbuild } from "esbuild";
-import { startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
+import type { NatsServerHandle } from "../helpers/nats-server.js";
 import { uniqueSubject } from "../helpers/bridge-env.js";
 import { ROOT } from "../browser/build-package.js";
-import { launchChromium } from "../browser/chromium.js";
-import { installApp, packPackage, runNode, type PackedPackage } from "./pack.js";
+import { installApp, runNode, type PackedPackage } from "./pack.js";
+import { startPackageEnv } from "./package-env.js";
 import { runPageApp } from "./run-page.js";
 
 const FIXTURES = join(ROOT, "test/package/fixtures");
@@ -26,8 +26,8 @@ const run = promisify(execFile);
 let pkg: PackedPackage;
 let nats: NatsServerHandle;
 let browser: Browser;
-// A failed setup must fail every test, not leave them "skipped" as a throwing beforeAll would.
 let setupError: unknown;
+let stop: (() => Promise<void>) | undefined;
 const test = (name: string, fn: () => void | Promise<void>) =>
   it(name, async () => {
     if (setupError !== undefined) throw setupError;
@@ -35,19 +35,13 @@ const test = (name: string, fn: () => void | Promise<void>) =>
   });
 
 beforeAll(async () => {
-  const results = await Promise.allSettled([
-    packPackage().then((p) => (pkg = p)),
-    startNatsServer().then((n) => (nats = n)),
-    launchChromium().then((b) => (browser = b)),
-  ]);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (failed) setupError = failed.reason;
+  const started = await startPackageEnv();
+  ({ pkg, nats, browser } = started.env);
+  setupError = started.error;
+  stop = started.stop;
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all([nats?.stop(), pkg?.dispose()]);
-});
+afterAll(() => stop?.());
 
 describe("the packed tarball", () => {
   test("holds the license, the readme and the build, not the sources", async () => {
