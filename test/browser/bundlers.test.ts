@@ -34,7 +34,7 @@ beforeAll(async () => {
   ({ pkg, nats, browser } = started.env);
   setupError = started.error;
   stop = started.stop;
-});
+}, 300_000); // tsup (with declarations) and npm pack on a loaded two-core machine
 
 afterAll(() => stop?.());
 

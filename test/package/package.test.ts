@@ -28,18 +28,20 @@ let nats: NatsServerHandle;
 let browser: Browser;
 let setupError: unknown;
 let stop: (() => Promise<void>) | undefined;
+// tsc over every declaration file and bundling are slow on a loaded two-core machine: a generous
+// limit that still stops a hang.
 const test = (name: string, fn: () => void | Promise<void>) =>
   it(name, async () => {
     if (setupError !== undefined) throw setupError;
     await fn();
-  });
+  }, 180_000);
 
 beforeAll(async () => {
   const started = await startPackageEnv();
   ({ pkg, nats, browser } = started.env);
   setupError = started.error;
   stop = started.stop;
-});
+}, 300_000); // tsup (with declarations) and npm pack on a loaded two-core machine
 
 afterAll(() => stop?.());
 
