@@ -1,8 +1,8 @@
 /**
  * Browser entry (package export condition `browser`). Same API as the Node entry; the runtime
  * edge uses nats.ws (NATS over WebSocket, loaded on first connect), the global
- * fetch/FormData/Blob and base64 without Buffer. Nothing here, or in what it imports, may pull in a Node built-in:
- * test/browser/bundle.test.ts bundles the built package for the browser and fails if one shows up.
+ * fetch/FormData/Blob and base64 without Buffer. Nothing here, or in what it imports, may pull in
+ * a Node built-in: test/browser/bundle.test.ts bundles the built package for the browser and fails if one shows up.
  */
 import { createBridge } from "./core/bridge.js";
 import { connectorMissing } from "./core/connector.js";
