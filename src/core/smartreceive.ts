@@ -6,7 +6,7 @@ import { NatsBridgeError, withCorrelation } from "./errors.js";
 import { makeTrace, type LogSink, type Trace } from "./log.js";
 import { openDownloadSession, type DownloadSession } from "./claimcheck/download-session.js";
 import type { Serializer, SerializerRegistry } from "./serializers/registry.js";
-import type { DownloadHandler, ReceivedEnvelope, ReceivedTuple, SmartreceiveOptions } from "./types.js";
+import type { DownloadHandler, ReceivedEnvelope, ReceivedTuple, SmartreceiveOptions, WireEnvelope } from "./types.js";
 
 /**
  * smartreceive as stages: decodeMessage (bytes → JSON value → checked envelope) → checkPayload
@@ -25,8 +25,12 @@ export interface ReceiveContext {
   logFlag: () => string | undefined;
 }
 
-/** A NATS message (anything with `data: Uint8Array`), raw bytes, a JSON string, or an already parsed object. */
-export type IncomingMessage = { data: Uint8Array } | Uint8Array | ArrayBuffer | string | Record<string, unknown>;
+/**
+ * A NATS message (anything with `data: Uint8Array`), raw bytes, a JSON string, or an already parsed
+ * object. `WireEnvelope` is named because an interface has no index signature, so the envelope
+ * smartsend returns would not fit `Record<string, unknown>` (TS2345, issue 12).
+ */
+export type IncomingMessage = { data: Uint8Array } | Uint8Array | ArrayBuffer | string | WireEnvelope | Record<string, unknown>;
 
 function rawBytes(msg: unknown): Uint8Array | null {
   return asBytes(msg) ?? (typeof msg === "object" && msg !== null && !Array.isArray(msg) ? asBytes((msg as { data?: unknown }).data) : null);
