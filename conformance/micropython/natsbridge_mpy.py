@@ -1,10 +1,17 @@
-# natsbridge_mpy.py - NATSBridge envelope codec and NATS client for MicroPython (and CPython).
+# natsbridge_mpy.py - NATSBridge envelope codec and NATS client for MicroPython boards (and CPython).
 #
 # Reference implementation of docs/wire-format.md for constrained devices:
 #   * strict in what it sends (byte-identical to natsbridge's JSON.stringify output),
 #   * lenient but never silently wrong in what it accepts (Julia, Python, MicroPython and
 #     older-README peers), rejecting malformed envelopes with the same error codes as the
 #     TypeScript library (NatsBridgeError.code).
+#
+# Memory (docs/micropython.md): a board has tens of KB of heap, so nothing here holds a payload
+# twice. smartsend writes the envelope to the socket in pieces (header, base64 in 1 KB chunks,
+# trailer) after computing its length; smartreceive parses the message where the client read it
+# (one reusable receive buffer), decodes base64 in place in 1 KB chunks and hands bytes payloads
+# back as memoryview slices of that buffer. The HTTP/Plik client (natsbridge_link) and the float
+# formatter (natsbridge_float) are separate modules, imported the first time they are needed.
 #
 # Only what MicroPython has: json is NOT used (MicroPython's json.loads accepts trailing commas,
 # missing colons and does not join \ud83d\ude00 surrogate pairs; its dicts are unordered), so
@@ -26,11 +33,10 @@ try:
 except ImportError:
     import uos as os
 import random
-import struct
 import sys
 import time
 
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 DEFAULT_BROKER_URL = "nats://localhost:4222"
 DEFAULT_FILESERVER_URL = "http://localhost:8080"
 # The seeds' MicroPython threshold (memory); desktop peers use 1_000_000.
@@ -72,8 +78,6 @@ except ImportError:  # very small ports
         from ucollections import OrderedDict
     except ImportError:
         OrderedDict = dict
-
-
 class NatsBridgeError(Exception):
     """The one error type; branch on .code (same strings as the TypeScript library)."""
 
@@ -166,19 +170,20 @@ def uuid4():
 
 # ------------------------------------------------------------------ UTF-8
 
-def utf8_check(b):
-    """Raise ValueError unless b is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
+def utf8_check(b, start=0, end=None):
+    """Raise ValueError unless b[start:end] is well-formed UTF-8 (no overlongs, surrogates or
+    > U+10FFFF). Reads in place (no copy).
 
     CPython's decoder is already strict; MicroPython's is not, so it gets the explicit loop.
     """
+    n = len(b) if end is None else end
     if not _IS_MICROPYTHON:
         try:
-            bytes(b).decode("utf-8")
+            str(memoryview(b)[start:n], "utf-8")
         except UnicodeError:
             raise ValueError("invalid UTF-8")
         return
-    n = len(b)
-    i = 0
+    i = start
     while i < n:
         c = b[i]
         if c < 0x80:
@@ -228,71 +233,170 @@ def utf8_check(b):
         i += need + 1
 
 
-def utf8_decode(b):
-    utf8_check(b)
-    return bytes(b).decode("utf-8")
+def utf8_decode(b, start=0, end=None):
+    """b[start:end] as str, strictly (the bytes are read in place)."""
+    n = len(b) if end is None else end
+    utf8_check(b, start, n)
+    return str(memoryview(b)[start:n], "utf-8")
 
 
-# ------------------------------------------------------------------ base64
+# ------------------------------------------------------------------ byte sources, base64
 
-_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-_B64_OK = bytearray(256)
-for _c in _B64_ALPHABET:
-    _B64_OK[_c] = 1
+class File:
+    """A payload kept in a file on the board. smartsend streams it (base64 or a link upload) in
+    chunks; smartreceive's link_sink may return one to have a link payload written there."""
+
+    def __init__(self, path, size=None):
+        self.path = path
+        self.size = os.stat(path)[6] if size is None else size
+
+    def __repr__(self):
+        return "File(%r, %d)" % (self.path, self.size)
+
+
+def source_len(src):
+    return src.size if isinstance(src, File) else len(src)
+
+
+def _read_full(f, mv):
+    """Fill mv from f unless the file ends first; returns the byte count."""
+    got = 0
+    n = len(mv)
+    while got < n:
+        k = f.readinto(mv[got:])
+        if not k:
+            break
+        got += k
+    return got
+
+
+def for_chunks(src, size, fn):
+    """Call fn(memoryview) on consecutive pieces of at most size bytes of src (bytes-like or a
+    File). A file is read through one buffer of size bytes; buffers are sliced, never copied."""
+    if isinstance(src, File):
+        mv = memoryview(bytearray(size))
+        f = open(src.path, "rb")
+        try:
+            left = src.size
+            while left > 0:
+                k = _read_full(f, mv[:size if left > size else left])
+                if k == 0:
+                    raise OSError("file " + src.path + " is shorter than its size")
+                fn(mv[:k])
+                left -= k
+        finally:
+            f.close()
+        return
+    mv = memoryview(src)
+    n = len(mv)
+    i = 0
+    while i < n:
+        fn(mv[i:i + size])
+        i += size
+
+
+# Classes of input bytes for the base64 decoder: 1 alphabet, 2 ignored whitespace, 3 "=".
+_B64_CLASS = bytearray(256)
+for _c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/":
+    _B64_CLASS[_c] = 1
+for _c in b" \t\r\n":
+    _B64_CLASS[_c] = 2
+_B64_CLASS[0x3D] = 3
+# 768 input bytes -> 1024 base64 characters per piece: pieces stay small, calls stay few.
+B64_PIECE = 768
+_B64_QUAD_CHARS = 1024
+
+
+def b64_length(n):
+    """Length of the padded base64 of n bytes."""
+    return (n + 2) // 3 * 4
+
+
+def _b2a(piece):
+    r = binascii.b2a_base64(piece)
+    return memoryview(r)[:len(r) - 1]  # binascii ends it with a newline
+
+
+def b64_pieces(src, emit):
+    """Standard padded base64 of src (bytes-like or File), handed to emit() 1 KB at a time."""
+    for_chunks(src, B64_PIECE, lambda piece: emit(_b2a(piece)))
 
 
 def b64encode(b):
     """Standard padded base64 as str, no newline (binascii adds one)."""
     if len(b) == 0:
         return ""
-    r = binascii.b2a_base64(bytes(b))
-    if r[-1:] == b"\n":
-        r = r[:-1]
-    return r.decode()
+    return str(_b2a(b), "ascii")
+
+
+def b64_decode_into(src, start, end, out, o):
+    """Decode the base64 text src[start:end] into out[o:], returns the byte count. Standard
+    alphabet, padding optional, ASCII whitespace ignored, anything else ValueError.
+
+    Decodes 1 KB of text at a time, so out may be src itself with o <= start: three output bytes
+    come from four input characters already read, so the output never overtakes the input (the
+    in-place decode of a received message)."""
+    cls = _B64_CLASS
+    quad = bytearray(_B64_QUAD_CHARS)
+    t = 0
+    eq = 0
+    count = 0
+    o0 = o
+    for i in range(start, end):
+        c = src[i]
+        k = cls[c]
+        if k == 1:
+            if eq:
+                raise ValueError("invalid base64 character")
+            quad[t] = c
+            t += 1
+            if t == _B64_QUAD_CHARS:
+                d = binascii.a2b_base64(quad)
+                n = len(d)
+                out[o:o + n] = d
+                o += n
+                count += t
+                t = 0
+        elif k == 3:
+            eq += 1
+            if eq > 2:
+                raise ValueError("invalid base64 character")
+        elif k != 2:
+            raise ValueError("invalid base64 character")
+    rem = (count + t + eq) % 4
+    if rem == 1:
+        raise ValueError("invalid base64 length")
+    if eq > 0 and rem != 0:
+        raise ValueError("invalid base64 padding")
+    if t:
+        while t % 4:
+            quad[t] = 0x3D
+            t += 1
+        d = binascii.a2b_base64(memoryview(quad)[:t])
+        n = len(d)
+        out[o:o + n] = d
+        o += n
+    return o - o0
 
 
 def b64decode(s):
-    """Standard alphabet, padding optional, ASCII whitespace ignored; anything else ValueError."""
+    """base64 text (str or bytes-like) -> bytes (a convenience; messages decode in place)."""
     if isinstance(s, str):
         s = s.encode()
-    s = bytes(s)
-    for ws in (b"\n", b"\r", b"\t", b" "):
-        if s.find(ws) >= 0:
-            s = s.replace(ws, b"")
-    eq = 0
-    if s[-2:] == b"==":
-        eq = 2
-    elif s[-1:] == b"=":
-        eq = 1
-    body = s[: len(s) - eq]
-    if _IS_MICROPYTHON:
-        for c in body:
-            if not _B64_OK[c]:
-                raise ValueError("invalid base64 character")
-    elif len(body.translate(None, _B64_ALPHABET)) != 0:
-        raise ValueError("invalid base64 character")
-    rem = len(s) % 4
-    if rem == 1:
-        raise ValueError("invalid base64 length")
-    if eq > 0:
-        if rem != 0:
-            raise ValueError("invalid base64 padding")
-    elif rem != 0:
-        s = s + b"=" * (4 - rem)
-    if len(s) == 0:
-        return b""
-    return bytes(binascii.a2b_base64(s))
-
-
-def b64decoded_length(s):
-    return len(b64decode(s))
+    out = bytearray(len(s) // 4 * 3 + 3)
+    n = b64_decode_into(s, 0, len(s), out, 0)
+    return bytes(memoryview(out)[:n])
 
 
 # ------------------------------------------------------------------ JSON (strict reader)
 
-_WS_BYTES = (0x20, 0x09, 0x0A, 0x0D)
 _ESCAPES = {0x22: '"', 0x5C: "\\", 0x2F: "/", 0x62: "\b", 0x66: "\f", 0x6E: "\n", 0x72: "\r", 0x74: "\t"}
 _MAX_DEPTH = 200
+# Where the envelope reader is in the document (see _Reader): the payloads' "data" strings are
+# not copied out of the message but returned as (start, end) spans, decoded later in place.
+_IN_ENVELOPE = 1
+_IN_PAYLOADS = 2
+_IN_PAYLOAD = 3
 
 
 def json_loads(data, ordered=False):
@@ -301,208 +405,237 @@ def json_loads(data, ordered=False):
     missing separators, bare control characters, NaN) is a ValueError. ordered=True keeps object
     key order (OrderedDict), which is what makes byte-exact re-encoding possible on MicroPython."""
     if isinstance(data, str):
-        b = data.encode("utf-8")
-    else:
-        b = bytes(data)
-        utf8_check(b)
-    i = _skip_ws(b, 0)
-    v, i = _parse_value(b, i, ordered, 0)
-    i = _skip_ws(b, i)
-    if i != len(b):
-        raise ValueError("unexpected data after JSON value at %d" % i)
+        data = data.encode("utf-8")
+    elif not isinstance(data, (bytes, bytearray)):
+        data = bytes(data)
+    return json_loads_at(data, 0, len(data), ordered)
+
+
+def json_loads_at(b, start, end, ordered=False, spans=False):
+    """JSON from b[start:end] (bytes or bytearray), read in place. spans=True reads an envelope:
+    each payload's "data" string without escapes comes back as a (start, end) tuple into b."""
+    r = _Reader(b, end, ordered, spans)
+    i = r.ws(start)
+    v, i = r.value(i, 0, _IN_ENVELOPE if spans else 0)
+    i = r.ws(i)
+    if i != end:
+        raise ValueError("unexpected data after JSON value at %d" % (i - start))
     return v
 
 
-def _skip_ws(b, i):
-    n = len(b)
-    while i < n and b[i] in _WS_BYTES:
-        i += 1
-    return i
-
-
-def _parse_value(b, i, ordered, depth):
-    if i >= len(b):
-        raise ValueError("unexpected end of JSON")
-    c = b[i]
-    if c == 0x22:
-        return _parse_string(b, i + 1)
-    if c == 0x7B:
-        return _parse_object(b, i + 1, ordered, depth + 1)
-    if c == 0x5B:
-        return _parse_array(b, i + 1, ordered, depth + 1)
-    if c == 0x74:
-        if b[i:i + 4] == b"true":
-            return True, i + 4
-    elif c == 0x66:
-        if b[i:i + 5] == b"false":
-            return False, i + 5
-    elif c == 0x6E:
-        if b[i:i + 4] == b"null":
-            return None, i + 4
-    elif c == 0x2D or 0x30 <= c <= 0x39:
-        return _parse_number(b, i)
-    raise ValueError("unexpected character at %d" % i)
-
-
-def _digits(b, j, n):
-    k = j
-    while k < n and 0x30 <= b[k] <= 0x39:
-        k += 1
-    return k
-
-
-def _parse_number(b, i):
-    n = len(b)
-    j = i
-    if b[j] == 0x2D:
-        j += 1
-    if j < n and b[j] == 0x30:
-        j += 1
-    elif j < n and 0x31 <= b[j] <= 0x39:
-        j = _digits(b, j + 1, n)
-    else:
-        raise ValueError("invalid number at %d" % i)
-    is_int = True
-    if j < n and b[j] == 0x2E:
-        k = _digits(b, j + 1, n)
-        if k == j + 1:
-            raise ValueError("invalid number at %d" % i)
-        j = k
-        is_int = False
-    if j < n and (b[j] == 0x65 or b[j] == 0x45):
-        j += 1
-        if j < n and (b[j] == 0x2B or b[j] == 0x2D):
-            j += 1
-        k = _digits(b, j, n)
-        if k == j:
-            raise ValueError("invalid number at %d" % i)
-        j = k
-        is_int = False
-    s = b[i:j].decode()
-    if is_int:
-        return int(s), j
-    return float(s), j
-
-
-def _check_plain(b, start, end):
-    for k in range(start, end):
-        if b[k] < 0x20:
+def _check_text(b, i, q):
+    """A JSON string's raw bytes: no control characters, well-formed UTF-8."""
+    hi = False
+    for k in range(i, q):
+        c = b[k]
+        if c < 0x20:
             raise ValueError("control character in string at %d" % k)
+        if c >= 0x80:
+            hi = True
+    if hi:
+        utf8_check(b, i, q)
 
 
-def _parse_string(b, i):
-    # Fast path: no backslash before the closing quote.
-    q = b.find(b'"', i)
-    if q < 0:
-        raise ValueError("unterminated string")
-    bs = b.find(b"\\", i, q)
-    if bs < 0:
-        _check_plain(b, i, q)
-        return b[i:q].decode("utf-8"), q + 1
-    out = bytearray()
-    n = len(b)
-    j = i
-    while True:
-        q = b.find(b'"', j)
+class _Reader:
+    """Recursive-descent JSON reader over b[:n]; b is bytes or bytearray (both have find)."""
+
+    def __init__(self, b, n, ordered, spans):
+        self.b = b
+        self.n = n
+        self.ordered = ordered
+        self.spans = spans
+
+    def ws(self, i):
+        b = self.b
+        n = self.n
+        while i < n and (b[i] == 0x20 or b[i] == 0x0A or b[i] == 0x0D or b[i] == 0x09):
+            i += 1
+        return i
+
+    def value(self, i, depth, where):
+        b = self.b
+        if i >= self.n:
+            raise ValueError("unexpected end of JSON")
+        c = b[i]
+        if c == 0x22:
+            return self.string(i + 1, False)
+        if c == 0x7B:
+            return self.obj(i + 1, depth + 1, where)
+        if c == 0x5B:
+            return self.array(i + 1, depth + 1, where)
+        # Bounded by n: a payload's JSON is read where it was decoded, before leftover text.
+        if c == 0x74:
+            if i + 4 <= self.n and b[i:i + 4] == b"true":
+                return True, i + 4
+        elif c == 0x66:
+            if i + 5 <= self.n and b[i:i + 5] == b"false":
+                return False, i + 5
+        elif c == 0x6E:
+            if i + 4 <= self.n and b[i:i + 4] == b"null":
+                return None, i + 4
+        elif c == 0x2D or 0x30 <= c <= 0x39:
+            return self.number(i)
+        raise ValueError("unexpected character at %d" % i)
+
+    def digits(self, j):
+        b = self.b
+        n = self.n
+        while j < n and 0x30 <= b[j] <= 0x39:
+            j += 1
+        return j
+
+    def number(self, i):
+        b = self.b
+        n = self.n
+        j = i
+        if b[j] == 0x2D:
+            j += 1
+        if j < n and b[j] == 0x30:
+            j += 1
+        elif j < n and 0x31 <= b[j] <= 0x39:
+            j = self.digits(j + 1)
+        else:
+            raise ValueError("invalid number at %d" % i)
+        is_int = True
+        if j < n and b[j] == 0x2E:
+            k = self.digits(j + 1)
+            if k == j + 1:
+                raise ValueError("invalid number at %d" % i)
+            j = k
+            is_int = False
+        if j < n and (b[j] == 0x65 or b[j] == 0x45):
+            j += 1
+            if j < n and (b[j] == 0x2B or b[j] == 0x2D):
+                j += 1
+            k = self.digits(j)
+            if k == j:
+                raise ValueError("invalid number at %d" % i)
+            j = k
+            is_int = False
+        s = str(memoryview(b)[i:j], "ascii")
+        if is_int:
+            return int(s), j
+        return float(s), j
+
+    def string(self, i, span):
+        b = self.b
+        n = self.n
+        q = b.find(b'"', i, n)
         if q < 0:
             raise ValueError("unterminated string")
-        bs = b.find(b"\\", j, q)
+        bs = b.find(b"\\", i, q)
         if bs < 0:
-            _check_plain(b, j, q)
-            out += b[j:q]
-            return bytes(out).decode("utf-8"), q + 1
-        _check_plain(b, j, bs)
-        out += b[j:bs]
-        if bs + 1 >= n:
-            raise ValueError("unterminated escape")
-        e = b[bs + 1]
-        if e == 0x75:
-            cp = _hex4(b, bs + 2)
-            j = bs + 6
-            if 0xD800 <= cp <= 0xDBFF:
-                if b[j:j + 2] == b"\\u":
-                    lo = _hex4(b, j + 2)
-                    if 0xDC00 <= lo <= 0xDFFF:
-                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
-                        j += 6
+            if span:
+                return (i, q), q + 1  # checked where it is decoded (smartreceive)
+            _check_text(b, i, q)
+            return str(memoryview(b)[i:q], "utf-8"), q + 1
+        out = bytearray()
+        j = i
+        while True:
+            q = b.find(b'"', j, n)
+            if q < 0:
+                raise ValueError("unterminated string")
+            bs = b.find(b"\\", j, q)
+            if bs < 0:
+                _check_text(b, j, q)
+                out += memoryview(b)[j:q]
+                return str(out, "utf-8"), q + 1
+            _check_text(b, j, bs)
+            out += memoryview(b)[j:bs]
+            if bs + 1 >= n:
+                raise ValueError("unterminated escape")
+            e = b[bs + 1]
+            if e == 0x75:
+                cp = self.hex4(bs + 2)
+                j = bs + 6
+                if 0xD800 <= cp <= 0xDBFF:
+                    if j + 2 <= n and b[j:j + 2] == b"\\u":
+                        lo = self.hex4(j + 2)
+                        if 0xDC00 <= lo <= 0xDFFF:
+                            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
+                            j += 6
+                        else:
+                            raise ValueError("unpaired surrogate escape at %d" % bs)
                     else:
                         raise ValueError("unpaired surrogate escape at %d" % bs)
-                else:
+                elif 0xDC00 <= cp <= 0xDFFF:
                     raise ValueError("unpaired surrogate escape at %d" % bs)
-            elif 0xDC00 <= cp <= 0xDFFF:
-                raise ValueError("unpaired surrogate escape at %d" % bs)
-            out += chr(cp).encode("utf-8")
-        else:
-            ch = _ESCAPES.get(e)
-            if ch is None:
-                raise ValueError("invalid escape at %d" % bs)
-            out += ch.encode()
-            j = bs + 2
+                out += chr(cp).encode("utf-8")
+            else:
+                ch = _ESCAPES.get(e)
+                if ch is None:
+                    raise ValueError("invalid escape at %d" % bs)
+                out += ch.encode()
+                j = bs + 2
 
+    def hex4(self, i):
+        h = self.b[i:i + 4]
+        if len(h) != 4 or i + 4 > self.n:
+            raise ValueError("truncated \\u escape")
+        for c in h:
+            if not (0x30 <= c <= 0x39 or 0x41 <= c <= 0x46 or 0x61 <= c <= 0x66):
+                raise ValueError("invalid \\u escape")
+        return int(str(h, "ascii"), 16)
 
-def _hex4(b, i):
-    h = b[i:i + 4]
-    if len(h) != 4:
-        raise ValueError("truncated \\u escape")
-    for c in h:
-        if not (0x30 <= c <= 0x39 or 0x41 <= c <= 0x46 or 0x61 <= c <= 0x66):
-            raise ValueError("invalid \\u escape")
-    return int(h.decode(), 16)
-
-
-def _parse_array(b, i, ordered, depth):
-    if depth > _MAX_DEPTH:
-        raise ValueError("JSON nested too deeply")
-    out = []
-    i = _skip_ws(b, i)
-    if i < len(b) and b[i] == 0x5D:
-        return out, i + 1
-    while True:
-        i = _skip_ws(b, i)
-        v, i = _parse_value(b, i, ordered, depth)
-        out.append(v)
-        i = _skip_ws(b, i)
-        if i >= len(b):
-            raise ValueError("unterminated array")
-        c = b[i]
-        if c == 0x2C:
-            i += 1
-        elif c == 0x5D:
+    def array(self, i, depth, where):
+        if depth > _MAX_DEPTH:
+            raise ValueError("JSON nested too deeply")
+        b = self.b
+        inner = _IN_PAYLOAD if where == _IN_PAYLOADS else 0
+        out = []
+        i = self.ws(i)
+        if i < self.n and b[i] == 0x5D:
             return out, i + 1
-        else:
-            raise ValueError("expected , or ] at %d" % i)
+        while True:
+            i = self.ws(i)
+            v, i = self.value(i, depth, inner)
+            out.append(v)
+            i = self.ws(i)
+            if i >= self.n:
+                raise ValueError("unterminated array")
+            c = b[i]
+            if c == 0x2C:
+                i += 1
+            elif c == 0x5D:
+                return out, i + 1
+            else:
+                raise ValueError("expected , or ] at %d" % i)
 
-
-def _parse_object(b, i, ordered, depth):
-    if depth > _MAX_DEPTH:
-        raise ValueError("JSON nested too deeply")
-    out = OrderedDict() if ordered else {}
-    i = _skip_ws(b, i)
-    if i < len(b) and b[i] == 0x7D:
-        return out, i + 1
-    while True:
-        i = _skip_ws(b, i)
-        if i >= len(b) or b[i] != 0x22:
-            raise ValueError("expected object key at %d" % i)
-        k, i = _parse_string(b, i + 1)
-        i = _skip_ws(b, i)
-        if i >= len(b) or b[i] != 0x3A:
-            raise ValueError("expected : at %d" % i)
-        i = _skip_ws(b, i + 1)
-        v, i = _parse_value(b, i, ordered, depth)
-        if k in out:
-            del out[k]  # last one wins, as in JSON.parse; keeps the order JS would report
-        out[k] = v
-        i = _skip_ws(b, i)
-        if i >= len(b):
-            raise ValueError("unterminated object")
-        c = b[i]
-        if c == 0x2C:
-            i += 1
-        elif c == 0x7D:
+    def obj(self, i, depth, where):
+        if depth > _MAX_DEPTH:
+            raise ValueError("JSON nested too deeply")
+        b = self.b
+        n = self.n
+        out = OrderedDict() if self.ordered else {}
+        i = self.ws(i)
+        if i < n and b[i] == 0x7D:
             return out, i + 1
-        else:
-            raise ValueError("expected , or } at %d" % i)
+        while True:
+            i = self.ws(i)
+            if i >= n or b[i] != 0x22:
+                raise ValueError("expected object key at %d" % i)
+            k, i = self.string(i + 1, False)
+            i = self.ws(i)
+            if i >= n or b[i] != 0x3A:
+                raise ValueError("expected : at %d" % i)
+            i = self.ws(i + 1)
+            if where == _IN_PAYLOAD and k == "data" and i < n and b[i] == 0x22:
+                v, i = self.string(i + 1, True)
+            else:
+                v, i = self.value(i, depth, _IN_PAYLOADS if (where == _IN_ENVELOPE and k == "payloads") else 0)
+            if k in out:
+                del out[k]  # last one wins, as in JSON.parse; keeps the order JS would report
+            out[k] = v
+            i = self.ws(i)
+            if i >= n:
+                raise ValueError("unterminated object")
+            c = b[i]
+            if c == 0x2C:
+                i += 1
+            elif c == 0x7D:
+                return out, i + 1
+            else:
+                raise ValueError("expected , or } at %d" % i)
 
 
 # ------------------------------------------------------------------ JSON (JS-compatible writer)
@@ -595,7 +728,10 @@ def js_number(x):
     if x == 0:
         return "0"
     if _IS_MICROPYTHON:
-        s = shortest_repr(x)  # MicroPython's %g rounds ties away from zero and is not exact
+        # MicroPython's %g rounds ties away from zero and is not exact; the exact digits live in
+        # their own module, loaded by the first float a board sends.
+        from natsbridge_float import shortest_repr
+        s = shortest_repr(x)
         if x < 0:
             s = "-" + s
     else:
@@ -634,77 +770,6 @@ def js_number(x):
             r += "." + digits[1:]
         r += "e" + ("+" if ex >= 0 else "-") + str(abs(ex))
     return ("-" + r) if neg else r
-
-
-def _inside(c4, v4, lo, hi, inclusive):
-    if inclusive:
-        return v4 - lo <= c4 <= v4 + hi
-    return v4 - lo < c4 < v4 + hi
-
-
-def shortest_repr(x):
-    """Shortest decimal that reads back as x, ties to even, in exact integer arithmetic (the
-    ECMAScript Number::toString digit choice). Returns "ddd" or "d.ddde<exp>" (no sign)."""
-    bits = int.from_bytes(struct.pack(">d", abs(x)), "big")
-    E = (bits >> 52) & 0x7FF
-    M = bits & 0xFFFFFFFFFFFFF
-    if E == 0:
-        m = M
-        e = -1074
-    else:
-        m = M | (1 << 52)
-        e = E - 1075
-    # value = N * 10**-s exactly; the rounding interval half-widths are scaled by 4 to stay integral
-    if e < 0:
-        s = -e
-        N = m * 5 ** s
-        hi = 2 * 5 ** s
-        lo = 5 ** s if (M == 0 and E > 1) else hi
-    else:
-        s = 0
-        N = m << e
-        hi = 1 << (e + 1)
-        lo = (1 << e) if (M == 0 and E > 1) else hi
-    V4 = 4 * N
-    inclusive = (m % 2) == 0
-    digits = str(N)
-    L = len(digits)
-    head = N
-    cut = 0
-    for p in range(1, 18):
-        if L <= p:
-            head = N
-            cut = 0
-            break
-        cut = L - p
-        pw = 10 ** cut
-        f = N // pw
-        rem = N - f * pw
-        if rem == 0:
-            head = f
-            break
-        # Only the two p-digit neighbours of the value can be inside its rounding interval
-        # (which is lopsided below a power of two, so the nearer one is not always inside).
-        in_f = _inside(4 * f * pw, V4, lo, hi, inclusive)
-        in_c = _inside(4 * (f + 1) * pw, V4, lo, hi, inclusive)
-        if in_f and in_c:
-            d = 2 * rem - pw  # < 0: floor is nearer
-            head = f if (d < 0 or (d == 0 and f % 2 == 0)) else f + 1
-            break
-        if in_f or in_c:
-            head = f if in_f else f + 1
-            break
-    ds = str(head)
-    exp10 = cut - s  # value = head * 10**exp10
-    while len(ds) > 1 and ds[-1] == "0":
-        ds = ds[:-1]
-        exp10 += 1
-    # as d.ddd e<exp>
-    sci = len(ds) - 1 + exp10
-    r = ds[0]
-    if len(ds) > 1:
-        r += "." + ds[1:]
-    return r + "e" + str(sci)
 
 
 # ------------------------------------------------------------------ tables
@@ -747,7 +812,7 @@ def looks_like_arrow_ipc(b):
     little-endian metadata length from pre-0.15 writers) - the same test as natsbridge."""
     if len(b) < 8:
         return False
-    if b[0:6] == b"ARROW1":
+    if bytes(b[0:6]) == b"ARROW1":
         return True
     if b[0] == 0xFF and b[1] == 0xFF and b[2] == 0xFF and b[3] == 0xFF:
         return True
@@ -755,18 +820,31 @@ def looks_like_arrow_ipc(b):
     return 0 < ln <= len(b) - 4
 
 
-def _as_bytes(v):
-    if isinstance(v, bytes):
+def _as_source(v):
+    """Bytes to send, never copied: bytes as they are, a view of a bytearray/memoryview, a File."""
+    if isinstance(v, (bytes, File)):
         return v
     if isinstance(v, (bytearray, memoryview)):
-        return bytes(v)
+        return memoryview(v)
     return None
+
+
+def _head(src, n):
+    """The first n bytes of a source (Arrow's magic), without reading the rest."""
+    if not isinstance(src, File):
+        return src[:n]
+    f = open(src.path, "rb")
+    try:
+        return f.read(n)
+    finally:
+        f.close()
 
 
 # ------------------------------------------------------------------ serializers
 
 def serialize(data, payload_type):
-    """Value -> the bytes that travel (before base64)."""
+    """Value -> the bytes that travel (before base64): bytes, a memoryview of the caller's
+    buffer (bytes types are not copied) or a File."""
     if payload_type not in PAYLOAD_TYPES:
         raise _err("INVALID_PAYLOAD_TYPE", "unknown payload_type: " + repr(payload_type))
     if payload_type == "text":
@@ -787,14 +865,14 @@ def serialize(data, payload_type):
             raise _err("SERIALIZATION_ERROR",
                        "jsontable data must be a list of rows (dicts or lists) or a dict of equal-length columns")
         return _json_bytes(rows, "jsontable")
-    b = _as_bytes(data)
+    b = _as_source(data)
     if payload_type == "arrowtable":
         # A device cannot build Arrow; it can forward Arrow IPC bytes it was given.
-        if b is None or not looks_like_arrow_ipc(b):
+        if b is None or not looks_like_arrow_ipc(_head(b, 8)) or source_len(b) < 8:
             raise _err("SERIALIZATION_ERROR", "arrowtable data must be Arrow IPC bytes on MicroPython")
         return b
     if b is None:
-        raise _err("SERIALIZATION_ERROR", payload_type + " data must be bytes, bytearray or memoryview")
+        raise _err("SERIALIZATION_ERROR", payload_type + " data must be bytes, bytearray, memoryview or File")
     return b
 
 
@@ -805,16 +883,23 @@ def _json_bytes(data, what):
         raise _err("SERIALIZATION_ERROR", what + " data is not JSON-serializable: " + str(e))
 
 
-def deserialize(b, payload_type):
-    """Bytes -> value. arrowtable stays raw Arrow IPC bytes (no Arrow on MicroPython)."""
+def deserialize(b, payload_type, start=0, end=None):
+    """Bytes b[start:end] -> value, read in place. arrowtable stays raw Arrow IPC bytes (no Arrow
+    on MicroPython); bytes types come back as a memoryview of b (no copy)."""
+    if end is None:
+        end = len(b)
     if payload_type == "text":
         try:
-            return utf8_decode(b)
+            return utf8_decode(b, start, end)
         except (ValueError, UnicodeError):
             raise _err("DESERIALIZATION_ERROR", "payload is not valid UTF-8")
     if payload_type == "dictionary" or payload_type == "jsontable":
+        if not isinstance(b, (bytes, bytearray)):
+            b = bytes(memoryview(b)[start:end])
+            end -= start
+            start = 0
         try:
-            v = json_loads(b)
+            v = json_loads_at(b, start, end)
         except (ValueError, UnicodeError) as e:
             raise _err("DESERIALIZATION_ERROR", payload_type + " payload is not valid JSON: " + str(e))
         if payload_type == "dictionary":
@@ -823,12 +908,13 @@ def deserialize(b, payload_type):
         if rows is None:
             raise _err("DESERIALIZATION_ERROR", "jsontable payload is neither an array of rows nor an object of columns")
         return rows
+    view = memoryview(b)[start:end]
     if payload_type == "arrowtable":
-        if not looks_like_arrow_ipc(b):
+        if not looks_like_arrow_ipc(view):
             raise _err("DESERIALIZATION_ERROR", "arrowtable payload is not Arrow IPC (file or stream format)")
-        return bytes(b)
+        return view
     if payload_type in BYTES_TYPES:
-        return bytes(b)
+        return view
     raise _err("INVALID_PAYLOAD_TYPE", "unknown payload_type: " + repr(payload_type))
 
 
@@ -952,9 +1038,10 @@ def _req_str(obj, key, where, cid):
     return obj[key]
 
 
-def parse_envelope(value):
+def parse_envelope(value, spans=False):
     """Validate a decoded JSON value as msg_envelope_v1 (natsbridge's receive schema).
-    Returns (header dict, list of payload dicts). Every failure is INVALID_ENVELOPE."""
+    Returns (header dict, list of payload dicts). Every failure is INVALID_ENVELOPE.
+    spans=True: the value came from json_loads_at(spans=True)."""
     if not isinstance(value, dict):
         raise _err("INVALID_ENVELOPE", "envelope must be a JSON object")
     cid = value.get("correlation_id")
@@ -996,7 +1083,10 @@ def parse_envelope(value):
                 raise _err("INVALID_ENVELOPE", "invalid envelope field " + where + "size: expected non-negative integer", cid)
             size = int(size)
         q["size"] = size
-        q["data"] = _req_str(p, "data", where, cid)
+        d = p.get("data")
+        if not (isinstance(d, str) or (spans and isinstance(d, tuple))):
+            d = _req_str(p, "data", where, cid)  # raises
+        q["data"] = d  # a tuple: the (start, end) of a data string left in the message
         q["metadata"] = _opt_obj(p, "metadata", where, cid)
         payloads.append(q)
     return h, payloads
@@ -1035,7 +1125,65 @@ def _is_web_url(u):
     return True
 
 
-def _check_payload(p, i, cid):
+def _message_buffer(msg):
+    """(buffer, start, end, owned) for a message: the client's receive buffer for a Msg it read
+    (owned: decoded in place), else the caller's bytes, read in place but never written."""
+    span = getattr(msg, "_span", None)
+    if span is not None:
+        return span[0], span[1], span[2], True
+    if isinstance(msg, str):
+        b = msg.encode("utf-8")
+        return b, 0, len(b), False
+    if isinstance(msg, (bytes, bytearray)):
+        return msg, 0, len(msg), False
+    if isinstance(msg, memoryview):
+        b = bytes(msg)
+        return b, 0, len(b), False
+    d = getattr(msg, "data", None)
+    if d is None:
+        d = getattr(msg, "payload", None)
+    if isinstance(d, (str, bytes, bytearray, memoryview)):
+        return _message_buffer(d)
+    raise _err("INVALID_ENVELOPE", "smartreceive needs a NATS message, bytes, a JSON string or a dict")
+
+
+def _is_json_text(b, s, e):
+    try:
+        _check_text(b, s, e)
+        return True
+    except ValueError:
+        return False
+
+
+def _decode_direct(p, where, cid, b, owned):
+    """A direct payload's base64 -> (buffer, start, end) of its bytes. In the client's buffer
+    the bytes are decoded over their own base64 text; otherwise into one new bytearray."""
+    data = p["data"]
+    if isinstance(data, tuple):
+        s, e = data
+        src = b
+    else:  # a data string with escapes ("\/", "\n"), already unescaped by the reader
+        src = data.encode()
+        s, e = 0, len(src)
+        owned = False
+    if owned:
+        out, o = b, s
+    else:
+        out, o = bytearray((e - s) // 4 * 3 + 3), 0
+    try:
+        n = b64_decode_into(src, s, e, out, o)
+    except ValueError as ex:
+        if src is b and not _is_json_text(b, s, e):
+            raise _err("INVALID_ENVELOPE", "message is not valid JSON: bad bytes in the data of " + where, cid)
+        raise _err("DESERIALIZATION_ERROR", where + ": data is not valid base64 (" + str(ex) + ")", cid)
+    if p["size"] is not None and p["size"] != n:
+        raise _err("DESERIALIZATION_ERROR", where + ": size says " + str(p["size"]) + " bytes but data holds " + str(n), cid)
+    if not owned:
+        out[n:] = b""  # exact size: the value handed back is this bytearray
+    return out, o, o + n
+
+
+def _check_payload(p, i, cid, b, owned):
     where = "payload " + str(i) + " (" + js_string(p["dataname"]) + ")"
     t = p["payload_type"]
     if t is None:
@@ -1051,17 +1199,16 @@ def _check_payload(p, i, cid):
     if tr == "direct":
         if enc is not None and enc != "base64":
             raise _err("INVALID_ENVELOPE", where + ': direct transport needs encoding "base64"', cid)
-        try:
-            raw = b64decode(p["data"])
-        except (ValueError, TypeError) as e:
-            raise _err("DESERIALIZATION_ERROR", where + ": data is not valid base64 (" + str(e) + ")", cid)
-        if p["size"] is not None and p["size"] != len(raw):
-            raise _err("DESERIALIZATION_ERROR", where + ": size says " + str(p["size"]) + " bytes but data holds " + str(len(raw)), cid)
-        return t, raw
+        return t, _decode_direct(p, where, cid, b, owned)
     if tr == "link":
         if enc is not None and enc != "none":
             raise _err("INVALID_ENVELOPE", where + ': link transport needs encoding "none"', cid)
-        if not _is_web_url(p["data"]):
+        d = p["data"]
+        if isinstance(d, tuple):
+            if not _is_json_text(b, d[0], d[1]):
+                raise _err("INVALID_ENVELOPE", "message is not valid JSON: bad bytes in the data of " + where, cid)
+            p["data"] = d = str(memoryview(b)[d[0]:d[1]], "utf-8")
+        if not _is_web_url(d):
             raise _err("INVALID_ENVELOPE", where + ": link data is not an http(s) URL", cid)
         return t, None
     raise _err("INVALID_TRANSPORT", where + ": unknown transport " + js_string(tr), cid)
@@ -1071,75 +1218,94 @@ def decode_message(msg):
     """NATS Msg (.data/.payload), bytes, str or an already parsed dict -> decoded JSON value."""
     if isinstance(msg, dict):
         return msg
-    raw = _as_bytes(msg)
-    if raw is None and isinstance(msg, str):
-        try:
-            return json_loads(msg)
-        except ValueError as e:
-            raise _err("INVALID_ENVELOPE", "message is not valid JSON: " + str(e))
-    if raw is None:
-        d = getattr(msg, "data", None)
-        if d is None:
-            d = getattr(msg, "payload", None)
-        if isinstance(d, str):
-            return decode_message(d)
-        raw = _as_bytes(d)
-    if raw is None:
-        raise _err("INVALID_ENVELOPE", "smartreceive needs a NATS message, bytes, a JSON string or a dict")
+    b, s, e, _ = _message_buffer(msg)
+    return _parse_message(b, s, e, False)
+
+
+def _parse_message(b, s, e, spans):
     try:
-        utf8_check(raw)
-    except ValueError:
-        raise _err("INVALID_ENVELOPE", "message is not UTF-8 text")
-    try:
-        return json_loads(raw)
-    except ValueError as e:
-        raise _err("INVALID_ENVELOPE", "message is not valid JSON: " + str(e))
+        return json_loads_at(b, s, e, False, spans)
+    except ValueError as ex:  # UnicodeError included
+        raise _err("INVALID_ENVELOPE", "message is not valid JSON: " + str(ex))
 
 
 def smartreceive(msg, **kw):
     """Validate an envelope and return it as a dict whose "payloads" is a list of
     (dataname, data, payload_type) tuples. Options: fileserver_download_handler, max_retries,
-    base_delay, max_delay, log."""
-    env, payloads = parse_envelope(decode_message(msg))
+    base_delay, max_delay, log, and link_sink(dataname, size, payload_type) -> a File or a
+    writable buffer that a bytes-type link payload is downloaded into, in chunks.
+
+    Bytes payloads of a message read by NATSClient are memoryview slices of the client's receive
+    buffer, decoded there in place: valid until the client reads its next message (bytes(v) keeps
+    one). Any other message is only read; its bytes payloads come back as new bytearrays."""
+    if isinstance(msg, dict):
+        b, owned = None, False
+        value = msg
+    else:
+        b, s, e, owned = _message_buffer(msg)
+        value = _parse_message(b, s, e, True)
+    env, payloads = parse_envelope(value, b is not None)
     cid = env["correlation_id"]
     log = kw.get("log")
-    download = kw.get("fileserver_download_handler") or fetch_with_backoff
-    max_retries = kw.get("max_retries", 5)
-    base_delay = kw.get("base_delay", 100)
-    max_delay = kw.get("max_delay", 5000)
     log_trace(cid, "Processing received message", log)
     checked = []
     for i in range(len(payloads)):
-        checked.append(_check_payload(payloads[i], i, cid))
+        checked.append(_check_payload(payloads[i], i, cid, b, owned))
     out = []
     for i in range(len(payloads)):
         p = payloads[i]
-        t, raw = checked[i]
-        if raw is None:
+        t, region = checked[i]
+        if region is None:
             log_trace(cid, "Link transport - fetching '" + p["dataname"] + "' from URL: " + p["data"], log)
-            try:
-                got = download(p["data"], max_retries, base_delay, max_delay, cid)
-            except NatsBridgeError as e:
-                if e.correlation_id is None:
-                    e.correlation_id = cid
-                raise e
-            except Exception as e:
-                raise _err("DOWNLOAD_FAILED", "download of " + js_string(p["dataname"]) + " failed: " + str(e), cid)
-            raw = _as_bytes(got)
-            if raw is None:
-                raise _err("DOWNLOAD_FAILED", "download handler returned no bytes for " + js_string(p["dataname"]), cid)
-            if p["size"] is not None and p["size"] != len(raw):
-                raise _err("DOWNLOAD_FAILED", "downloaded " + str(len(raw)) + " bytes for " + js_string(p["dataname"]) + " but size says " + str(p["size"]), cid)
+            value = _fetch_link(p, t, cid, kw)
+            if value is not None:
+                out.append((p["dataname"], value, t))
+                continue
+            region = p["_got"]
         else:
             log_trace(cid, "Direct transport - decoding payload '" + p["dataname"] + "'", log)
         try:
-            value = deserialize(raw, t)
+            value = deserialize(region[0], t, region[1], region[2])
         except NatsBridgeError as e:
             e.correlation_id = cid
             raise e
+        if region[0] is not b and isinstance(value, memoryview) and region[1] == 0 and region[2] == len(region[0]):
+            value = region[0]  # a buffer made (or downloaded) for this payload: no view needed
         out.append((p["dataname"], value, t))
     env["payloads"] = out
     return env
+
+
+def _fetch_link(p, t, cid, kw):
+    """Download a link payload. Returns the value when link_sink took it, else None with the
+    downloaded bytes left in p["_got"] as a region."""
+    name = p["dataname"]
+    size = p["size"]
+    sink = kw.get("link_sink")
+    try:
+        if sink is not None and (t in BYTES_TYPES or t == "arrowtable"):
+            target = sink(name, size, t)
+            if target is not None:
+                from natsbridge_link import fetch_into
+                n = fetch_into(p["data"], target, kw.get("max_retries", 5), kw.get("base_delay", 100),
+                               kw.get("max_delay", 5000), cid, size)
+                if size is not None and size != n:
+                    raise _err("DOWNLOAD_FAILED", "downloaded " + str(n) + " bytes for " + js_string(name) + " but size says " + str(size), cid)
+                return target if isinstance(target, File) else memoryview(target)[:n]
+        download = kw.get("fileserver_download_handler") or fetch_with_backoff
+        got = download(p["data"], kw.get("max_retries", 5), kw.get("base_delay", 100), kw.get("max_delay", 5000), cid)
+    except NatsBridgeError as e:
+        if e.correlation_id is None:
+            e.correlation_id = cid
+        raise e
+    except Exception as e:
+        raise _err("DOWNLOAD_FAILED", "download of " + js_string(name) + " failed: " + str(e), cid)
+    if not isinstance(got, (bytes, bytearray, memoryview)):
+        raise _err("DOWNLOAD_FAILED", "download handler returned no bytes for " + js_string(name), cid)
+    if size is not None and size != len(got):
+        raise _err("DOWNLOAD_FAILED", "downloaded " + str(len(got)) + " bytes for " + js_string(name) + " but size says " + str(size), cid)
+    p["_got"] = (got, 0, len(got))
+    return None
 
 
 # ------------------------------------------------------------------ send
@@ -1153,12 +1319,57 @@ def _opt(kw, key, default):
     return v
 
 
+def envelope_parts(env, payloads):
+    """The envelope's wire form as a list of parts: small bytes, and for each direct payload a
+    (source, n) tuple standing for the base64 of source. Returns (parts, total byte length).
+    payloads: [(id, dataname, payload_type, size, source or None, url or None)]."""
+    head = []
+    for k in ENVELOPE_FIELDS:
+        if k != "payloads":
+            head.append(js_string(k) + ":" + json_dumps(env[k]))
+    parts = [("{" + ",".join(head) + ',"payloads":[').encode("utf-8")]
+    for j in range(len(payloads)):
+        pid, name, ptype, size, src, url = payloads[j]
+        pre = ("," if j else "") + '{"id":' + js_string(pid) + ',"dataname":' + js_string(name) + ',"payload_type":' + js_string(ptype)
+        if url is None:
+            parts.append((pre + ',"transport":"direct","encoding":"base64","size":' + str(size) + ',"data":"').encode("utf-8"))
+            parts.append((src, b64_length(size)))
+            parts.append(('","metadata":{"payload_bytes":' + str(size) + "}}").encode())
+        else:
+            parts.append((pre + ',"transport":"link","encoding":"none","size":' + str(size) + ',"data":' + js_string(url) + ',"metadata":{}}').encode("utf-8"))
+    parts.append(b"]}")
+    total = 0
+    for p in parts:
+        total += p[1] if isinstance(p, tuple) else len(p)
+    return parts, total
+
+
+def write_parts(parts, write):
+    """Hand every piece of an envelope to write(): base64 is made 1 KB at a time."""
+    for p in parts:
+        if isinstance(p, tuple):
+            b64_pieces(p[0], write)
+        else:
+            write(p)
+
+
+def _join_parts(parts):
+    """The whole envelope as one str (only when the caller asks for the JSON text)."""
+    out = []
+    write_parts(parts, lambda piece: out.append(bytes(piece)))
+    return b"".join(out).decode("utf-8")
+
+
 def smartsend(subject, data, **kw):
     """Serialize, choose direct or link per payload, publish one envelope.
     Returns (env, env_json_str). Options as in the seeds: broker_url, fileserver_url,
     fileserver_upload_handler, size_threshold, correlation_id, msg_purpose, sender_name,
     receiver_name, receiver_id, reply_to, reply_to_msg_id, is_publish, nats_connection, msg_id,
-    sender_id, metadata, log; plus timestamp and payload_ids (fixed values, for conformance)."""
+    sender_id, metadata, log; plus timestamp and payload_ids (fixed values, for conformance).
+
+    Memory: a published envelope is written to the connection in pieces and never held whole, so
+    env_json_str is None and the direct payloads' "data" in env is None unless return_json=True.
+    With is_publish=False the JSON text is the point, and both are built."""
     if not isinstance(subject, str) or subject == "" or " " in subject or "\t" in subject or "\n" in subject or "\r" in subject:
         raise _err("INVALID_OPTIONS", "subject must be a non-empty NATS subject without whitespace")
     cid = _opt(kw, "correlation_id", "") or uuid4()
@@ -1175,6 +1386,7 @@ def smartsend(subject, data, **kw):
     fileserver_url = _opt(kw, "fileserver_url", DEFAULT_FILESERVER_URL)
     upload = kw.get("fileserver_upload_handler") or plik_oneshot_upload
     is_publish = kw.get("is_publish", True)
+    materialize = not is_publish or kw.get("return_json")
     metadata = kw.get("metadata")
     if metadata is None:
         metadata = {}
@@ -1204,55 +1416,54 @@ def smartsend(subject, data, **kw):
         own_conn = True
     try:
         ids = kw.get("payload_ids")
-        serialized = []
+        sources = []
         for t in data:
             try:
                 b = serialize(t[1], t[2])
             except NatsBridgeError as e:
                 e.correlation_id = cid
                 raise e
-            log_trace(cid, "Serialized payload '" + t[0] + "' (type: " + t[2] + ") size: " + str(len(b)) + " bytes", log)
-            serialized.append(b)
+            log_trace(cid, "Serialized payload '" + t[0] + "' (type: " + t[2] + ") size: " + str(source_len(b)) + " bytes", log)
+            sources.append(b)
         n = len(data)
+        sizes = [source_len(s) for s in sources]
         pids = [(ids[i] if ids and i < len(ids) else uuid4()) for i in range(n)]
-        plan = ["direct" if len(serialized[i]) < size_threshold else "link" for i in range(n)]
         urls = [None] * n
-        b64s = [None] * n
+        direct = [sizes[i] < size_threshold for i in range(n)]
         max_payload = getattr(conn, "max_payload", None) or DEFAULT_MAX_PAYLOAD
         while True:
-            payloads = []
             for i in range(n):
-                dataname = data[i][0]
-                ptype = data[i][2]
-                if plan[i] == "direct":
-                    if b64s[i] is None:
-                        b64s[i] = b64encode(serialized[i])
-                    payloads.append(_direct_payload(pids[i], dataname, ptype, len(serialized[i]), b64s[i]))
-                else:
-                    if urls[i] is None:
-                        urls[i] = _upload(upload, fileserver_url, dataname, serialized[i], cid, log)
-                    payloads.append(_link_payload(pids[i], dataname, ptype, len(serialized[i]), urls[i]))
-            env["payloads"] = payloads
+                if not direct[i] and urls[i] is None:
+                    urls[i] = _upload(upload, fileserver_url, data[i][0], sources[i], cid, log)
+            plan = [(pids[i], data[i][0], data[i][2], sizes[i], sources[i], None if direct[i] else urls[i]) for i in range(n)]
             try:
-                js = envelope_to_json(env)
+                parts, total = envelope_parts(env, plan)
             except (ValueError, TypeError) as e:
                 raise _err("SERIALIZATION_ERROR", "envelope metadata is not JSON-serializable: " + str(e), cid)
-            wire = js.encode("utf-8")
-            if len(wire) <= max_payload:
+            if total <= max_payload:
                 break
             best = -1
             for i in range(n):
-                if plan[i] == "direct" and (best < 0 or len(serialized[i]) > len(serialized[best])):
+                if direct[i] and (best < 0 or sizes[i] > sizes[best]):
                     best = i
             if best < 0:
-                raise _err("ENVELOPE_TOO_LARGE", "envelope is " + str(len(wire)) + " bytes with every payload linked; the server accepts " + str(max_payload), cid)
-            plan[best] = "link"
+                raise _err("ENVELOPE_TOO_LARGE", "envelope is " + str(total) + " bytes with every payload linked; the server accepts " + str(max_payload), cid)
+            direct[best] = False
+        payloads = []
         for i in range(n):
-            if plan[i] == "direct":
-                log_trace(cid, "Using direct transport for " + str(len(serialized[i])) + " bytes", log)
+            if direct[i]:
+                log_trace(cid, "Using direct transport for " + str(sizes[i]) + " bytes", log)
+                payloads.append(_direct_payload(pids[i], data[i][0], data[i][2], sizes[i], b64encode(sources[i]) if materialize and not isinstance(sources[i], File) else None))
+            else:
+                payloads.append(_link_payload(pids[i], data[i][0], data[i][2], sizes[i], urls[i]))
+        env["payloads"] = payloads
+        js = _join_parts(parts) if materialize else None
         if is_publish:
             try:
-                conn.publish(subject, wire)
+                if hasattr(conn, "publish_parts"):
+                    conn.publish_parts(subject, parts, total)
+                else:  # another client (nats.py, umqtt-style wrappers): it gets the whole text
+                    conn.publish(subject, (js if js is not None else _join_parts(parts)).encode("utf-8"))
                 if own_conn:
                     conn.flush()
             except NatsBridgeError as e:
@@ -1380,18 +1591,72 @@ def parse_nats_url(url):
     return host or "localhost", port, user, password, token
 
 
-class Msg:
-    """A received NATS message; .data (bytes) as in nats.js, .payload as in the seeds."""
+def _recv_into(sock, mv):
+    """Read into mv: bytes read, 0 at end of stream, None on timeout (MicroPython's readinto
+    returns None when nothing came). Sockets without recv_into/readinto get recv + copy."""
+    f = getattr(sock, "recv_into", None) or getattr(sock, "readinto", None)
+    if f is not None:
+        return f(mv)
+    chunk = sock.recv(len(mv))
+    mv[:len(chunk)] = chunk
+    return len(chunk)
 
-    def __init__(self, subject, sid, reply, data):
+
+def open_socket(host, port, timeout):
+    """A connected TCP socket (CPython socket, MicroPython socket/usocket)."""
+    socket = _socket_module()
+    addr = socket.getaddrinfo(host, port)[0][-1]
+    s = socket.socket()
+    try:
+        try:
+            s.settimeout(timeout)
+        except (AttributeError, OSError):
+            pass
+        s.connect(addr)
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
+class Msg:
+    """A received NATS message: .data as in nats.js, .payload as in the seeds.
+
+    A message returned by NATSClient.next_msg() (or handed to a callback) lives in the client's
+    receive buffer: .data is a memoryview of it, valid until the client reads again, and
+    smartreceive decodes it in place. Queued messages and Msg(..., data) hold their own bytes."""
+
+    def __init__(self, subject, sid, reply, data, span=None):
         self.subject = subject
         self.sid = sid
         self.reply = reply
-        self.data = data
+        self._data = data
+        self._span = span  # (buffer, start, end) in the client's receive buffer
+
+    @property
+    def data(self):
+        if self._span is not None:
+            b, s, e = self._span
+            return memoryview(b)[s:e]
+        return self._data
 
     @property
     def payload(self):
         return self.data
+
+    def detach(self):
+        """This message with its own copy of the bytes (to keep it past the next read)."""
+        if self._span is not None:
+            self._data = bytes(self.data)
+            self._span = None
+        return self
+
+
+# The receive buffer starts at this size and grows only to the largest message seen (or to
+# rx_size from the start, which a board can set to the largest message it expects).
+_RX_INITIAL = 2048
+_RX_SLACK = 512  # room for the next protocol line after a message body
+_MAX_LINE = 65536  # an INFO line longer than this is a broken or hostile server
 
 
 class NATSClient:
@@ -1400,9 +1665,12 @@ class NATSClient:
     Protocol: INFO / CONNECT / PUB / SUB / UNSUB / MSG / PING / PONG / +OK / -ERR.
     No TLS, no headers, no JetStream. Messages for subscriptions without a callback are queued
     and returned by next_msg(); callbacks run inside next_msg()/process()/flush().
+
+    Memory: one receive buffer (rx_size bytes, grown once to the largest message read, never
+    past the server's max_payload); envelopes are sent in pieces (publish_parts).
     """
 
-    def __init__(self, url=DEFAULT_BROKER_URL, name="natsbridge-mpy", timeout=5.0, verbose=False, sock=None):
+    def __init__(self, url=DEFAULT_BROKER_URL, name="natsbridge-mpy", timeout=5.0, verbose=False, sock=None, rx_size=_RX_INITIAL):
         self.url = url
         self.name = name
         self.timeout = timeout
@@ -1411,8 +1679,9 @@ class NATSClient:
         self.max_payload = DEFAULT_MAX_PAYLOAD
         self.server_errors = []
         self._sock = sock
-        self._buf = bytearray()
-        self._pos = 0
+        self._rx = bytearray(rx_size)
+        self._rs = 0  # unread bytes are _rx[_rs:_re]
+        self._re = 0
         self._sid = 0
         self._subs = {}
         self._pending = []
@@ -1436,73 +1705,102 @@ class NATSClient:
         try:
             self._sock.settimeout(0.2)
             for _ in range(8):
-                k = self._buf.find(b"-ERR", self._pos)
+                k = self._rx.find(b"-ERR", self._rs, self._re)
                 if k >= 0:
-                    e = self._buf.find(b"\r\n", k)
-                    return bytes(self._buf[k + 4:e if e > 0 else len(self._buf)]).decode().strip().strip("'")
-                chunk = self._sock.recv(4096)
-                if not chunk:
+                    e = self._rx.find(b"\r\n", k, self._re)
+                    return str(self._rx[k + 4:e if e > 0 else self._re], "utf-8").strip().strip("'")
+                if not self._room(256) or not _recv_more(self):
                     return None
-                self._buf += chunk
         except Exception:
             return None
         return None
 
-    def _fill(self, timeout, want=4096):
+    def _room(self, want):
+        """Make want free bytes after _re: move unread bytes to the front, grow if still short.
+        Growing allocates the new buffer once; a view of the old one (a message the caller still
+        holds) stays valid."""
+        if len(self._rx) - self._re >= want:
+            return True
+        keep = self._re - self._rs
+        if len(self._rx) - keep >= want:
+            if self._rs:
+                self._rx[0:keep] = memoryview(self._rx)[self._rs:self._re]
+        else:
+            nb = bytearray(keep + want)
+            nb[0:keep] = memoryview(self._rx)[self._rs:self._re]
+            self._rx = nb
+        self._rs = 0
+        self._re = keep
+        return True
+
+    def _fill(self, timeout, want=1):
         if timeout is not None:
             try:
                 self._sock.settimeout(timeout)
             except (AttributeError, OSError):
                 pass
+        self._room(want if want > 256 else 256)
         try:
-            chunk = self._sock.recv(want if want > 4096 else 4096)
+            k = _recv_into(self._sock, memoryview(self._rx)[self._re:])
         except OSError as e:
             if _is_timeout(e):
                 return False
             self._connected = False
             raise _err("NATS_CONNECTION_FAILED", "receive failed: " + str(e))
-        if not chunk:
+        if k is None:
+            return False
+        if not k:
             self._connected = False
             why = self._pending_error()
             raise _err("NATS_CONNECTION_FAILED", "connection closed by server" + (": " + why if why else ""))
-        if self._pos > 0:
-            self._buf = self._buf[self._pos:]
-            self._pos = 0
-        self._buf += chunk
+        self._re += k
         return True
 
     def _read_line(self, timeout):
         while True:
-            k = self._buf.find(b"\r\n", self._pos)
+            k = self._rx.find(b"\r\n", self._rs, self._re)
             if k >= 0:
-                line = bytes(self._buf[self._pos:k])
-                self._pos = k + 2
+                line = bytes(memoryview(self._rx)[self._rs:k])
+                self._rs = k + 2
                 return line
+            if self._re - self._rs > _MAX_LINE:
+                self._connected = False
+                raise _err("NATS_CONNECTION_FAILED", "protocol line longer than " + str(_MAX_LINE) + " bytes")
             if not self._fill(timeout):
                 return None
 
-    def _read_exact(self, n, timeout):
-        while len(self._buf) - self._pos < n:
-            if not self._fill(timeout, n - (len(self._buf) - self._pos)):
+    def _read_body(self, n, timeout):
+        """n bytes plus CRLF, read into the receive buffer; returns the body's start there."""
+        need = n + 2
+        if len(self._rx) - self._rs < need:
+            self._room(need + _RX_SLACK - (self._re - self._rs))
+        while self._re - self._rs < need:
+            if not self._fill(timeout, need - (self._re - self._rs)):
                 raise _err("NATS_CONNECTION_FAILED", "timed out in the middle of a message")
-        out = bytes(self._buf[self._pos:self._pos + n])
-        self._pos += n
-        return out
+        s = self._rs
+        if self._rx[s + n] != 0x0D or self._rx[s + n + 1] != 0x0A:
+            raise _err("NATS_CONNECTION_FAILED", "MSG payload not terminated by CRLF")
+        self._rs = s + need
+        return s
 
     def _handle_op(self, line, timeout):
-        """Process one protocol line; returns a Msg for MSG, else None."""
+        """Process one protocol line; returns a Msg (in the receive buffer) for MSG, else None."""
         if line[:4] == b"MSG ":
             parts = line.decode().split(" ")
-            if len(parts) == 4:
-                subject, sid, reply, n = parts[1], parts[2], None, int(parts[3])
-            elif len(parts) == 5:
-                subject, sid, reply, n = parts[1], parts[2], parts[3], int(parts[4])
-            else:
+            try:
+                if len(parts) == 4:
+                    subject, sid, reply, n = parts[1], int(parts[2]), None, int(parts[3])
+                elif len(parts) == 5:
+                    subject, sid, reply, n = parts[1], int(parts[2]), parts[3], int(parts[4])
+                else:
+                    raise ValueError()
+            except ValueError:
                 raise _err("NATS_CONNECTION_FAILED", "malformed MSG line: " + line.decode())
-            data = self._read_exact(n + 2, timeout)
-            if data[-2:] != b"\r\n":
-                raise _err("NATS_CONNECTION_FAILED", "MSG payload not terminated by CRLF")
-            return Msg(subject, int(sid), reply, bytes(data[:-2]))
+            if n < 0 or n > self.max_payload:
+                self._connected = False
+                raise _err("NATS_CONNECTION_FAILED", "MSG of " + str(n) + " bytes; max_payload is " + str(self.max_payload))
+            s = self._read_body(n, timeout)
+            return Msg(subject, sid, reply, None, (self._rx, s, s + n))
         if line == b"PING":
             self._send(b"PONG\r\n")
             return None
@@ -1537,35 +1835,32 @@ class NATSClient:
             if _is_int_number(mp) and mp > 0:
                 self.max_payload = int(mp)
 
-    def _dispatch(self, m):
+    def _dispatch(self, m, keep):
+        """Hand m to its subscription: callback, or the queue (which keeps its own copy unless
+        keep says the caller takes m right away)."""
         sub = self._subs.get(m.sid)
         if sub is None:
-            return
+            return None
         sub[2] += 1
         if sub[3] is not None and sub[2] >= sub[3]:
             del self._subs[m.sid]
         cb = sub[1]
         if cb is not None:
             cb(m)
-        else:
-            self._pending.append(m)
+            return None
+        if keep:
+            return m
+        self._pending.append(m.detach())
+        return None
 
     # -- public
     def connect(self):
         host, port, user, password, token = parse_nats_url(self.url)
         if self._sock is None:
-            socket = _socket_module()
             try:
-                addr = socket.getaddrinfo(host, port)[0][-1]
-                s = socket.socket()
-                try:
-                    s.settimeout(self.timeout)
-                except (AttributeError, OSError):
-                    pass
-                s.connect(addr)
+                self._sock = open_socket(host, port, self.timeout)
             except OSError as e:
                 raise _err("NATS_CONNECTION_FAILED", "cannot connect to " + host + ":" + str(port) + ": " + str(e))
-            self._sock = s
         line = self._read_line(self.timeout)
         if line is None or line[:5] != b"INFO ":
             raise _err("NATS_CONNECTION_FAILED", "server did not send INFO")
@@ -1603,20 +1898,29 @@ class NATSClient:
                 continue
             m = self._handle_op(line, left)
             if m is not None:
-                self._dispatch(m)
+                self._dispatch(m, False)
 
     @property
     def is_connected(self):
         return self._connected
 
+    def _pub_head(self, subject, reply, n):
+        if n > self.max_payload:
+            raise _err("ENVELOPE_TOO_LARGE", "message is " + str(n) + " bytes; the server accepts " + str(self.max_payload))
+        return ("PUB " + subject + (" " + reply if reply else "") + " " + str(n) + "\r\n").encode()
+
     def publish(self, subject, payload, reply=None):
         if isinstance(payload, str):
             payload = payload.encode("utf-8")
-        payload = bytes(payload)
-        if len(payload) > self.max_payload:
-            raise _err("ENVELOPE_TOO_LARGE", "message is " + str(len(payload)) + " bytes; the server accepts " + str(self.max_payload))
-        head = "PUB " + subject + (" " + reply if reply else "") + " " + str(len(payload)) + "\r\n"
-        self._send(head.encode() + payload + b"\r\n")
+        self._send(self._pub_head(subject, reply, len(payload)))
+        self._send(payload)
+        self._send(b"\r\n")
+
+    def publish_parts(self, subject, parts, total, reply=None):
+        """Publish an envelope given as envelope_parts(): written piece by piece, never joined."""
+        self._send(self._pub_head(subject, reply, total))
+        write_parts(parts, self._send)
+        self._send(b"\r\n")
 
     def subscribe(self, subject, cb=None, queue=None, max_msgs=None):
         self._sid += 1
@@ -1654,10 +1958,11 @@ class NATSClient:
                 return
             m = self._handle_op(line, self.timeout)
             if m is not None:
-                self._dispatch(m)
+                self._dispatch(m, False)
 
     def next_msg(self, timeout=None, sid=None):
-        """Next queued message (optionally for one subscription); None after timeout seconds."""
+        """Next queued message (optionally for one subscription); None after timeout seconds.
+        A message read now is returned where it lies in the receive buffer (see Msg)."""
         deadline = _ticks_ms() + int((timeout if timeout is not None else 3600) * 1000)
         while True:
             for i in range(len(self._pending)):
@@ -1671,7 +1976,9 @@ class NATSClient:
                 continue
             m = self._handle_op(line, self.timeout)
             if m is not None:
-                self._dispatch(m)
+                m = self._dispatch(m, sid is None or m.sid == sid)
+                if m is not None:
+                    return m
 
     def request(self, subject, payload, timeout=5.0):
         inbox = "_INBOX." + uuid4().replace("-", "")
@@ -1692,6 +1999,17 @@ class NATSClient:
         self._connected = False
 
 
+def _recv_more(client):
+    try:
+        k = _recv_into(client._sock, memoryview(client._rx)[client._re:])
+    except OSError:
+        return False
+    if not k:
+        return False
+    client._re += k
+    return True
+
+
 def _ticks_ms():
     f = getattr(time, "ticks_ms", None)
     if f is not None:
@@ -1707,156 +2025,18 @@ def _sleep_ms(ms):
         time.sleep(ms / 1000.0)
 
 
-# ------------------------------------------------------------------ tiny HTTP client
-
-_URI_KEEP = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()"
-
-
-def encode_uri_component(s):
-    """JavaScript's encodeURIComponent (the download URL's last segment)."""
-    out = []
-    for c in s.encode("utf-8"):
-        if _URI_KEEP.find(bytes((c,))) >= 0:
-            out.append(chr(c))
-        else:
-            out.append("%%%02X" % c)
-    return "".join(out)
-
-
-def http_request(method, url, headers=None, body=b"", timeout=10.0):
-    """HTTP/1.1 over a plain socket (Connection: close). Returns (status, headers, body).
-    https:// needs an ssl module (present on most MicroPython network ports)."""
-    k = url.find("://")
-    scheme = url[:k].lower()
-    rest = url[k + 3:]
-    j = rest.find("/")
-    hostport = rest if j < 0 else rest[:j]
-    path = "/" if j < 0 else rest[j:]
-    host, port = _split_hostport(hostport, 443 if scheme == "https" else 80)
-    socket = _socket_module()
-    s = None
-    try:
-        addr = socket.getaddrinfo(host, port)[0][-1]
-        s = socket.socket()
-        try:
-            s.settimeout(timeout)
-        except (AttributeError, OSError):
-            pass
-        s.connect(addr)
-        if scheme == "https":
-            try:
-                import ssl
-            except ImportError:
-                import ussl as ssl
-            if hasattr(ssl, "create_default_context"):
-                s = ssl.create_default_context().wrap_socket(s, server_hostname=host)
-            else:
-                s = ssl.wrap_socket(s, server_hostname=host)
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        lines = [method + " " + path + " HTTP/1.1", "Host: " + hostport, "Connection: close",
-                 "User-Agent: natsbridge-mpy/" + VERSION, "Content-Length: " + str(len(body))]
-        for name in (headers or {}):
-            lines.append(name + ": " + headers[name])
-        _sendall(s, ("\r\n".join(lines) + "\r\n\r\n").encode() + body)
-        chunks = []
-        while True:
-            c = s.recv(4096)
-            if not c:
-                break
-            chunks.append(c)
-    finally:
-        if s is not None:
-            try:
-                s.close()
-            except Exception:
-                pass
-    raw = b"".join(chunks)
-    he = raw.find(b"\r\n\r\n")
-    if he < 0:
-        raise OSError("malformed HTTP response")
-    head = raw[:he].decode().split("\r\n")
-    status = int(head[0].split(" ")[1])
-    hdrs = {}
-    for h in head[1:]:
-        c = h.find(":")
-        if c > 0:
-            hdrs[h[:c].strip().lower()] = h[c + 1:].strip()
-    data = raw[he + 4:]
-    if hdrs.get("transfer-encoding", "").lower() == "chunked":
-        data = _dechunk(data)
-    elif "content-length" in hdrs:
-        n = int(hdrs["content-length"])
-        if len(data) < n:
-            raise OSError("HTTP body truncated")
-        data = data[:n]
-    return status, hdrs, data
-
-
-def _dechunk(data):
-    out = []
-    i = 0
-    while True:
-        k = data.find(b"\r\n", i)
-        if k < 0:
-            raise OSError("malformed chunked body")
-        size_s = data[i:k].decode().split(";")[0].strip()
-        n = int(size_s, 16)
-        if n == 0:
-            return b"".join(out)
-        out.append(data[k + 2:k + 2 + n])
-        i = k + 2 + n + 2
-
-
-def plik_upload(fileserver_url, dataname, data, one_shot=True, ttl=None):
-    """Plik protocol (docs/wire-format.md): create an upload, post the file, build the URL."""
-    base = fileserver_url.rstrip("/")
-    opts = OrderedDict()
-    opts["OneShot"] = bool(one_shot)
-    if ttl is not None:
-        opts["TTL"] = ttl
-    st, _, body = http_request("POST", base + "/upload", {"Content-Type": "application/json"}, json_dumps(opts))
-    if st != 200:
-        return {"status": st, "url": None}
-    up = json_loads(body)
-    uploadid = up["id"]
-    token = up.get("uploadToken", "")
-    boundary = "----natsbridge" + uuid4().replace("-", "")
-    fname = dataname.replace('"', "%22").replace("\r", "").replace("\n", "")
-    pre = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + fname +
-           "\"\r\nContent-Type: application/octet-stream\r\n\r\n").encode("utf-8")
-    post = ("\r\n--" + boundary + "--\r\n").encode()
-    st, _, body = http_request("POST", base + "/file/" + uploadid,
-                               {"X-UploadToken": token, "Content-Type": "multipart/form-data; boundary=" + boundary},
-                               pre + bytes(data) + post)
-    if st != 200:
-        return {"status": st, "url": None}
-    fileid = json_loads(body)["id"]
-    url = base + "/file/" + uploadid + "/" + fileid + "/" + encode_uri_component(dataname)
-    return {"status": 200, "uploadid": uploadid, "fileid": fileid, "url": url}
-
+# ------------------------------------------------------------------ link transport (lazy)
 
 def plik_oneshot_upload(fileserver_url, dataname, data):
+    """The seeds' default upload handler (Plik, one-shot); natsbridge_link is loaded on first use."""
+    from natsbridge_link import plik_upload
     return plik_upload(fileserver_url, dataname, data, True)
 
 
 def fetch_with_backoff(url, max_retries=5, base_delay=100, max_delay=5000, correlation_id=""):
-    """GET url until 200, sleeping base_delay, 2x, ... (capped at max_delay ms) between tries."""
-    delay = base_delay
-    last = None
-    for attempt in range(1, max_retries + 1):
-        try:
-            st, _, body = http_request("GET", url)
-            if st == 200:
-                return body
-            last = "HTTP " + str(st)
-        except Exception as e:
-            last = str(e)
-        log_trace(correlation_id, "Attempt " + str(attempt) + " failed: " + str(last))
-        if attempt < max_retries:
-            _sleep_ms(delay)
-            delay = min(delay * 2, max_delay)
-    raise _err("DOWNLOAD_FAILED", "Failed to fetch data after " + str(max_retries) + " attempts: " + str(last), correlation_id)
+    """The seeds' default download handler; natsbridge_link is loaded on first use."""
+    from natsbridge_link import fetch_with_backoff as fetch
+    return fetch(url, max_retries, base_delay, max_delay, correlation_id)
 
 
 class NATSBridge:

@@ -41,7 +41,8 @@ def cmd_send(url, subject):
         opts[k] = vr.from_marked(spec["options"][k])
     c = connect(url)
     try:
-        env, js = nb.smartsend(subject, data, nats_connection=c, broker_url=url, **opts)
+        # return_json: the test compares the streamed wire bytes with the JSON text
+        env, js = nb.smartsend(subject, data, nats_connection=c, broker_url=url, return_json=True, **opts)
         c.flush()
         emit({"sent": js, "max_payload": c.max_payload})
     finally:
