@@ -1,9 +1,14 @@
-# natsbridge_float.py - shortest round-trip decimal digits of a double, for natsbridge_mpy's
-# JSON writer on MicroPython (whose %g rounds ties away from zero and is not exact).
+# natsbridge_float.py - floats in JSON.stringify's form for natsbridge_mpy's JSON writer:
+# ECMAScript Number::toString, with the shortest round-trip digits computed exactly on
+# MicroPython (whose %g rounds ties away from zero and is not exact).
 #
 # A separate module so a board that never sends a float never loads it: natsbridge_mpy imports
 # it on the first float it writes (docs/micropython.md, "Memory").
 import struct
+import sys
+
+_IS_MICROPYTHON = sys.implementation.name == "micropython"
+_INF = float("inf")
 
 
 def _inside(c4, v4, lo, hi, inclusive):
@@ -75,3 +80,51 @@ def shortest_repr(x):
     if len(ds) > 1:
         r += "." + ds[1:]
     return r + "e" + str(sci)
+
+
+def js_number(x):
+    """ECMAScript Number::toString for a finite float."""
+    if x != x or x == _INF or x == -_INF:
+        raise ValueError("NaN and Infinity are not JSON")
+    if x == 0:
+        return "0"
+    if _IS_MICROPYTHON:
+        s = shortest_repr(x)  # MicroPython's %g rounds ties away from zero and is not exact
+        if x < 0:
+            s = "-" + s
+    else:
+        s = repr(x)  # CPython: shortest round-trip digits, like ECMAScript
+    neg = s[0] == "-"
+    if neg:
+        s = s[1:]
+    e = 0
+    k = s.find("e")
+    if k >= 0:
+        e = int(s[k + 1:])
+        s = s[:k]
+    k = s.find(".")
+    if k >= 0:
+        digits = s[:k] + s[k + 1:]
+        point = k + e
+    else:
+        digits = s
+        point = len(s) + e
+    while len(digits) > 1 and digits[0] == "0":
+        digits = digits[1:]
+        point -= 1
+    digits = digits.rstrip("0") or "0"
+    k = len(digits)
+    n = point
+    if k <= n <= 21:
+        r = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        r = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        r = "0." + "0" * (-n) + digits
+    else:
+        ex = n - 1
+        r = digits[0]
+        if k > 1:
+            r += "." + digits[1:]
+        r += "e" + ("+" if ex >= 0 else "-") + str(abs(ex))
+    return ("-" + r) if neg else r

@@ -6,6 +6,7 @@
 # A separate module: natsbridge_mpy imports it the first time a payload goes by link, so a board
 # that only sends direct payloads never loads it (docs/micropython.md, "Memory").
 import natsbridge_mpy as nb
+import natsbridge_nats as net
 
 _CHUNK = 1024  # bytes per socket write/read of a body
 _HEAD_MAX = 2048  # response status line + headers; more is a broken or hostile server
@@ -42,7 +43,7 @@ class _Stream:
             self.n = k
         if self.n == len(self.buf):
             raise OSError("HTTP header line too long")
-        k = nb._recv_into(self.sock, self.mv[self.n:])
+        k = net._recv_into(self.sock, self.mv[self.n:])
         if not k:
             return False
         self.n += k
@@ -64,7 +65,7 @@ class _Stream:
         while count is None or done < count:
             if self.i == self.n:
                 self.i = self.n = 0
-                k = nb._recv_into(self.sock, self.mv)
+                k = net._recv_into(self.sock, self.mv)
                 if not k:
                     if count is None:
                         return done
@@ -86,8 +87,8 @@ def _connect(url, timeout):
     j = rest.find("/")
     hostport = rest if j < 0 else rest[:j]
     path = "/" if j < 0 else rest[j:]
-    host, port = nb._split_hostport(hostport, 443 if scheme == "https" else 80)
-    s = nb.open_socket(host, port, timeout)
+    host, port = net._split_hostport(hostport, 443 if scheme == "https" else 80)
+    s = net.open_socket(host, port, timeout)
     if scheme == "https":
         try:
             import ssl
@@ -109,9 +110,9 @@ def _exchange(method, url, headers, body_len, send_body, on_body, timeout):
                  "User-Agent: natsbridge-mpy/" + nb.VERSION, "Content-Length: " + str(body_len)]
         for name in (headers or {}):
             lines.append(name + ": " + headers[name])
-        nb._sendall(s, ("\r\n".join(lines) + "\r\n\r\n").encode())
+        net._sendall(s, ("\r\n".join(lines) + "\r\n\r\n").encode())
         if send_body is not None:
-            send_body(lambda piece: nb._sendall(s, piece))
+            send_body(lambda piece: net._sendall(s, piece))
         st = _Stream(s)
         status = int(st.line().split(" ")[1])
         hdrs = {}
@@ -224,7 +225,7 @@ def _retry(fn, max_retries, base_delay, max_delay, correlation_id):
             last = str(e)
         nb.log_trace(correlation_id, "Attempt " + str(attempt) + " failed: " + str(last))
         if attempt < max_retries:
-            nb._sleep_ms(delay)
+            net._sleep_ms(delay)
             delay = min(delay * 2, max_delay)
     raise nb.NatsBridgeError("DOWNLOAD_FAILED", "Failed to fetch data after " + str(max_retries) + " attempts: " + str(last), correlation_id)
 

@@ -295,16 +295,19 @@ def for_chunks(src, size, fn):
         i += size
 
 
-# Classes of input bytes for the base64 decoder: 1 alphabet, 2 ignored whitespace, 3 "=".
-_B64_CLASS = bytearray(256)
-for _c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/":
-    _B64_CLASS[_c] = 1
+# base64 is coded here in Python, through buffers the caller allocates once: binascii would
+# allocate a new object for every piece, and those pieces, however short-lived, add up to the
+# payload's size again before a collection (and fragment a small heap).
+_B64_ENC = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+# Decoding table: 0-63 a digit, 64 ignored whitespace, 65 "=", 255 anything else.
+_B64_DEC = bytearray(b"\xff" * 256)
+for _i in range(64):
+    _B64_DEC[_B64_ENC[_i]] = _i
 for _c in b" \t\r\n":
-    _B64_CLASS[_c] = 2
-_B64_CLASS[0x3D] = 3
-# 768 input bytes -> 1024 base64 characters per piece: pieces stay small, calls stay few.
+    _B64_DEC[_c] = 64
+_B64_DEC[0x3D] = 65
+# 768 input bytes -> 1024 base64 characters per piece.
 B64_PIECE = 768
-_B64_QUAD_CHARS = 1024
 
 
 def b64_length(n):
@@ -312,70 +315,90 @@ def b64_length(n):
     return (n + 2) // 3 * 4
 
 
-def _b2a(piece):
-    r = binascii.b2a_base64(piece)
-    return memoryview(r)[:len(r) - 1]  # binascii ends it with a newline
-
-
 def b64_pieces(src, emit):
-    """Standard padded base64 of src (bytes-like or File), handed to emit() 1 KB at a time."""
-    for_chunks(src, B64_PIECE, lambda piece: emit(_b2a(piece)))
+    """Standard padded base64 of src (bytes-like or File), handed to emit() 1 KB at a time.
+    emit gets the same buffer each time: it must use (send, copy) the piece before returning."""
+    enc = _B64_ENC
+    out = bytearray(B64_PIECE // 3 * 4)
+
+    def piece(mv):
+        n = len(mv)
+        full = n - n % 3
+        i = 0
+        j = 0
+        while i < full:
+            v = (mv[i] << 16) | (mv[i + 1] << 8) | mv[i + 2]
+            out[j] = enc[v >> 18]
+            out[j + 1] = enc[(v >> 12) & 63]
+            out[j + 2] = enc[(v >> 6) & 63]
+            out[j + 3] = enc[v & 63]
+            i += 3
+            j += 4
+        if n > full:
+            v = mv[i] << 16
+            if n - full == 2:
+                v |= mv[i + 1] << 8
+            out[j] = enc[v >> 18]
+            out[j + 1] = enc[(v >> 12) & 63]
+            out[j + 2] = enc[(v >> 6) & 63] if n - full == 2 else 0x3D
+            out[j + 3] = 0x3D
+            j += 4
+        emit(out if j == len(out) else memoryview(out)[:j])
+    for_chunks(src, B64_PIECE, piece)
 
 
 def b64encode(b):
     """Standard padded base64 as str, no newline (binascii adds one)."""
     if len(b) == 0:
         return ""
-    return str(_b2a(b), "ascii")
+    r = binascii.b2a_base64(b)
+    return str(memoryview(r)[:len(r) - 1], "ascii")
 
 
 def b64_decode_into(src, start, end, out, o):
     """Decode the base64 text src[start:end] into out[o:], returns the byte count. Standard
     alphabet, padding optional, ASCII whitespace ignored, anything else ValueError.
 
-    Decodes 1 KB of text at a time, so out may be src itself with o <= start: three output bytes
-    come from four input characters already read, so the output never overtakes the input (the
+    Nothing is allocated, and out may be src itself with o <= start: three output bytes come
+    from four input characters already read, so the output never overtakes the input (the
     in-place decode of a received message)."""
-    cls = _B64_CLASS
-    quad = bytearray(_B64_QUAD_CHARS)
+    dec = _B64_DEC
+    o0 = o
+    acc = 0
     t = 0
     eq = 0
-    count = 0
-    o0 = o
     for i in range(start, end):
-        c = src[i]
-        k = cls[c]
-        if k == 1:
+        d = dec[src[i]]
+        if d < 64:
             if eq:
                 raise ValueError("invalid base64 character")
-            quad[t] = c
+            acc = (acc << 6) | d
             t += 1
-            if t == _B64_QUAD_CHARS:
-                d = binascii.a2b_base64(quad)
-                n = len(d)
-                out[o:o + n] = d
-                o += n
-                count += t
+            if t == 4:
+                out[o] = acc >> 16
+                out[o + 1] = (acc >> 8) & 255
+                out[o + 2] = acc & 255
+                o += 3
+                acc = 0
                 t = 0
-        elif k == 3:
+        elif d == 65:
             eq += 1
             if eq > 2:
                 raise ValueError("invalid base64 character")
-        elif k != 2:
+        elif d != 64:
             raise ValueError("invalid base64 character")
-    rem = (count + t + eq) % 4
+    rem = (t + eq) % 4
     if rem == 1:
         raise ValueError("invalid base64 length")
     if eq > 0 and rem != 0:
         raise ValueError("invalid base64 padding")
-    if t:
-        while t % 4:
-            quad[t] = 0x3D
-            t += 1
-        d = binascii.a2b_base64(memoryview(quad)[:t])
-        n = len(d)
-        out[o:o + n] = d
-        o += n
+    if t == 2:
+        out[o] = acc >> 4
+        o += 1
+    elif t == 3:
+        out[o] = acc >> 10
+        out[o + 1] = (acc >> 2) & 255
+        o += 2
     return o - o0
 
 
@@ -667,6 +690,7 @@ def _dump(v, out, depth):
     elif isinstance(v, int):
         out.append(str(v))
     elif isinstance(v, float):
+        from natsbridge_float import js_number  # loaded by the first float a board sends
         out.append(js_number(v))
     elif isinstance(v, dict):
         out.append("{")
@@ -698,14 +722,23 @@ def _dump(v, out, depth):
         raise ValueError("not JSON-serializable: " + type(v).__name__)
 
 
+def _plain_utf8(s):
+    """s as UTF-8 when it needs no escape in JSON, else None. Scans the bytes: iterating a str
+    allocates a new str per character on MicroPython, iterating bytes does not."""
+    try:
+        b = s.encode("utf-8")
+    except UnicodeError:  # CPython: a lone surrogate
+        return None
+    prev = 0
+    for c in b:
+        if c < 0x20 or c == 0x22 or c == 0x5C or (prev == 0xED and c >= 0xA0):
+            return None  # ED A0..BF: a surrogate, which MicroPython lets into a str
+        prev = c
+    return b
+
+
 def js_string(s):
-    plain = True
-    for ch in s:
-        o = ord(ch)
-        if o < 0x20 or o == 0x22 or o == 0x5C or 0xD800 <= o <= 0xDFFF:
-            plain = False
-            break
-    if plain:
+    if _plain_utf8(s) is not None:
         return '"' + s + '"'
     out = ['"']
     for ch in s:
@@ -719,57 +752,6 @@ def js_string(s):
             out.append(ch)
     out.append('"')
     return "".join(out)
-
-
-def js_number(x):
-    """ECMAScript Number::toString for a finite float."""
-    if x != x or x == _INF or x == -_INF:
-        raise ValueError("NaN and Infinity are not JSON")
-    if x == 0:
-        return "0"
-    if _IS_MICROPYTHON:
-        # MicroPython's %g rounds ties away from zero and is not exact; the exact digits live in
-        # their own module, loaded by the first float a board sends.
-        from natsbridge_float import shortest_repr
-        s = shortest_repr(x)
-        if x < 0:
-            s = "-" + s
-    else:
-        s = repr(x)  # CPython: shortest round-trip digits, like ECMAScript
-    neg = s[0] == "-"
-    if neg:
-        s = s[1:]
-    e = 0
-    k = s.find("e")
-    if k >= 0:
-        e = int(s[k + 1:])
-        s = s[:k]
-    k = s.find(".")
-    if k >= 0:
-        digits = s[:k] + s[k + 1:]
-        point = k + e
-    else:
-        digits = s
-        point = len(s) + e
-    while len(digits) > 1 and digits[0] == "0":
-        digits = digits[1:]
-        point -= 1
-    digits = digits.rstrip("0") or "0"
-    k = len(digits)
-    n = point
-    if k <= n <= 21:
-        r = digits + "0" * (n - k)
-    elif 0 < n <= 21:
-        r = digits[:n] + "." + digits[n:]
-    elif -6 < n <= 0:
-        r = "0." + "0" * (-n) + digits
-    else:
-        ex = n - 1
-        r = digits[0]
-        if k > 1:
-            r += "." + digits[1:]
-        r += "e" + ("+" if ex >= 0 else "-") + str(abs(ex))
-    return ("-" + r) if neg else r
 
 
 # ------------------------------------------------------------------ tables
@@ -919,27 +901,6 @@ def deserialize(b, payload_type, start=0, end=None):
 
 
 # ------------------------------------------------------------------ envelope JSON
-
-def payload_to_json(p):
-    parts = []
-    for k in PAYLOAD_FIELDS:
-        if k == "data" and p["encoding"] == "base64":
-            parts.append('"data":"' + p[k] + '"')  # base64 needs no escaping: skip the scan
-            continue
-        parts.append(js_string(k) + ":" + json_dumps(p[k]))
-    return "{" + ",".join(parts) + "}"
-
-
-def envelope_to_json(env):
-    """The envelope in wire field order (MicroPython dicts are unordered)."""
-    parts = []
-    for k in ENVELOPE_FIELDS:
-        if k == "payloads":
-            parts.append('"payloads":[' + ",".join([payload_to_json(p) for p in env["payloads"]]) + "]")
-        else:
-            parts.append(js_string(k) + ":" + json_dumps(env[k]))
-    return "{" + ",".join(parts) + "}"
-
 
 def _direct_payload(pid, dataname, payload_type, size, b64):
     return {"id": pid, "dataname": dataname, "payload_type": payload_type, "transport": "direct",
@@ -1256,14 +1217,16 @@ def smartreceive(msg, **kw):
         p = payloads[i]
         t, region = checked[i]
         if region is None:
-            log_trace(cid, "Link transport - fetching '" + p["dataname"] + "' from URL: " + p["data"], log)
+            if log or _logger:  # no message is built while nobody listens
+                log_trace(cid, "Link transport - fetching '" + p["dataname"] + "' from URL: " + p["data"], log)
             value = _fetch_link(p, t, cid, kw)
             if value is not None:
                 out.append((p["dataname"], value, t))
                 continue
             region = p["_got"]
         else:
-            log_trace(cid, "Direct transport - decoding payload '" + p["dataname"] + "'", log)
+            if log or _logger:  # no message is built while nobody listens
+                log_trace(cid, "Direct transport - decoding payload '" + p["dataname"] + "'", log)
         try:
             value = deserialize(region[0], t, region[1], region[2])
         except NatsBridgeError as e:
@@ -1319,24 +1282,55 @@ def _opt(kw, key, default):
     return v
 
 
+def _add_str(parts, s):
+    """A JSON string as pieces: the common escape-free case costs one encode."""
+    b = _plain_utf8(s)
+    if b is None:
+        parts.append(js_string(s).encode("utf-8"))
+    else:
+        parts.append(b'"')
+        parts.append(b)
+        parts.append(b'"')
+
+
 def envelope_parts(env, payloads):
     """The envelope's wire form as a list of parts: small bytes, and for each direct payload a
     (source, n) tuple standing for the base64 of source. Returns (parts, total byte length).
-    payloads: [(id, dataname, payload_type, size, source or None, url or None)]."""
-    head = []
+    payloads: [(id, dataname, payload_type, size, source or None, url or None)].
+    Built from constant pieces and the values' own UTF-8, never joined."""
+    parts = []
     for k in ENVELOPE_FIELDS:
-        if k != "payloads":
-            head.append(js_string(k) + ":" + json_dumps(env[k]))
-    parts = [("{" + ",".join(head) + ',"payloads":[').encode("utf-8")]
+        if k == "metadata":
+            parts.append(b',"metadata":')
+            parts.append(json_dumps(env[k]).encode("utf-8"))
+        elif k != "payloads":
+            parts.append(b'{"' if k == "correlation_id" else b',"')
+            parts.append(k.encode())
+            parts.append(b'":')
+            _add_str(parts, env[k])
+    parts.append(b',"payloads":[')
     for j in range(len(payloads)):
         pid, name, ptype, size, src, url = payloads[j]
-        pre = ("," if j else "") + '{"id":' + js_string(pid) + ',"dataname":' + js_string(name) + ',"payload_type":' + js_string(ptype)
+        parts.append(b',{"id":' if j else b'{"id":')
+        _add_str(parts, pid)
+        parts.append(b',"dataname":')
+        _add_str(parts, name)
+        parts.append(b',"payload_type":')
+        _add_str(parts, ptype)
         if url is None:
-            parts.append((pre + ',"transport":"direct","encoding":"base64","size":' + str(size) + ',"data":"').encode("utf-8"))
+            parts.append(b',"transport":"direct","encoding":"base64","size":')
+            parts.append(str(size).encode())
+            parts.append(b',"data":"')
             parts.append((src, b64_length(size)))
-            parts.append(('","metadata":{"payload_bytes":' + str(size) + "}}").encode())
+            parts.append(b'","metadata":{"payload_bytes":')
+            parts.append(str(size).encode())
+            parts.append(b"}}")
         else:
-            parts.append((pre + ',"transport":"link","encoding":"none","size":' + str(size) + ',"data":' + js_string(url) + ',"metadata":{}}').encode("utf-8"))
+            parts.append(b',"transport":"link","encoding":"none","size":')
+            parts.append(str(size).encode())
+            parts.append(b',"data":')
+            _add_str(parts, url)
+            parts.append(b',"metadata":{}}')
     parts.append(b"]}")
     total = 0
     for p in parts:
@@ -1406,7 +1400,8 @@ def smartsend(subject, data, **kw):
         "metadata": metadata,
         "payloads": [],
     }
-    log_trace(cid, "Starting smartsend for subject: " + subject, log)
+    if log or _logger:  # no message is built while nobody listens
+        log_trace(cid, "Starting smartsend for subject: " + subject, log)
 
     conn = kw.get("nats_connection")
     own_conn = False
@@ -1423,7 +1418,8 @@ def smartsend(subject, data, **kw):
             except NatsBridgeError as e:
                 e.correlation_id = cid
                 raise e
-            log_trace(cid, "Serialized payload '" + t[0] + "' (type: " + t[2] + ") size: " + str(source_len(b)) + " bytes", log)
+            if log or _logger:  # no message is built while nobody listens
+                log_trace(cid, "Serialized payload '" + t[0] + "' (type: " + t[2] + ") size: " + str(source_len(b)) + " bytes", log)
             sources.append(b)
         n = len(data)
         sizes = [source_len(s) for s in sources]
@@ -1452,7 +1448,8 @@ def smartsend(subject, data, **kw):
         payloads = []
         for i in range(n):
             if direct[i]:
-                log_trace(cid, "Using direct transport for " + str(sizes[i]) + " bytes", log)
+                if log or _logger:  # no message is built while nobody listens
+                    log_trace(cid, "Using direct transport for " + str(sizes[i]) + " bytes", log)
                 payloads.append(_direct_payload(pids[i], data[i][0], data[i][2], sizes[i], b64encode(sources[i]) if materialize and not isinstance(sources[i], File) else None))
             else:
                 payloads.append(_link_payload(pids[i], data[i][0], data[i][2], sizes[i], urls[i]))
@@ -1472,7 +1469,8 @@ def smartsend(subject, data, **kw):
                 raise e
             except Exception as e:
                 raise _err("NATS_CONNECTION_FAILED", "publish to " + subject + " failed: " + str(e), cid)
-            log_trace(cid, "Message published to " + subject, log)
+            if log or _logger:  # no message is built while nobody listens
+                log_trace(cid, "Message published to " + subject, log)
         return env, js
     finally:
         if own_conn:
@@ -1492,537 +1490,17 @@ def _upload(upload, fileserver_url, dataname, b, cid, log):
     url = res.get("url") if isinstance(res, dict) else None
     if not isinstance(res, dict) or res.get("status") != 200 or not isinstance(url, str) or not _is_web_url(url):
         raise _err("UPLOAD_FAILED", "Failed to upload data to fileserver: " + repr(res), cid)
-    log_trace(cid, "Uploaded to URL: " + url, log)
+    if log or _logger:  # no message is built while nobody listens
+        log_trace(cid, "Uploaded to URL: " + url, log)
     return url
 
 
-# ------------------------------------------------------------------ sockets
+# ------------------------------------------------------------------ NATS client (lazy)
 
-def _socket_module():
-    try:
-        import socket
-        return socket
-    except ImportError:
-        pass
-    try:
-        import usocket
-        return usocket
-    except ImportError:
-        raise _err("NATS_CONNECTION_FAILED", "no socket module on this port")
-
-
-def _is_timeout(e):
-    if type(e).__name__ == "timeout" or type(e).__name__ == "TimeoutError":
-        return True
-    a = e.args[0] if e.args else None
-    return a in (110, 116, 11, "timed out")  # ETIMEDOUT (Linux, lwIP), EAGAIN
-
-
-def _sendall(sock, data):
-    f = getattr(sock, "sendall", None)
-    if f is not None:
-        f(data)
-        return
-    mv = memoryview(data)
-    while len(mv):
-        n = sock.write(mv)
-        if n is None:
-            n = 0
-        mv = mv[n:]
-
-
-def _split_hostport(hp, default_port):
-    host = hp
-    port = default_port
-    if hp.startswith("["):
-        k = hp.find("]")
-        host = hp[1:k]
-        rest = hp[k + 1:]
-        if rest.startswith(":"):
-            port = int(rest[1:])
-        return host, port
-    c = hp.rfind(":")
-    if c >= 0:
-        host = hp[:c]
-        port = int(hp[c + 1:])
-    return host, port
-
-
-def url_unquote(s):
-    if "%" not in s:
-        return s
-    out = bytearray()
-    b = s.encode()
-    i = 0
-    while i < len(b):
-        if b[i] == 0x25 and i + 2 < len(b):
-            out.append(int(b[i + 1:i + 3].decode(), 16))
-            i += 3
-        else:
-            out.append(b[i])
-            i += 1
-    return bytes(out).decode()
-
-
-def parse_nats_url(url):
-    """nats://[user:pass@|token@]host[:port] -> (host, port, user, password, token)."""
-    u = url
-    k = u.find("://")
-    if k >= 0:
-        scheme = u[:k].lower()
-        if scheme not in ("nats", "tcp"):
-            raise _err("NATS_CONNECTION_FAILED", "unsupported broker URL scheme " + scheme + " (TLS/websocket are not available here)")
-        u = u[k + 3:]
-    j = u.find("/")
-    if j >= 0:
-        u = u[:j]
-    user = password = token = None
-    at = u.rfind("@")
-    if at >= 0:
-        cred = u[:at]
-        u = u[at + 1:]
-        c = cred.find(":")
-        if c >= 0:
-            user = url_unquote(cred[:c])
-            password = url_unquote(cred[c + 1:])
-        else:
-            token = url_unquote(cred)
-    host, port = _split_hostport(u, 4222)
-    return host or "localhost", port, user, password, token
-
-
-def _recv_into(sock, mv):
-    """Read into mv: bytes read, 0 at end of stream, None on timeout (MicroPython's readinto
-    returns None when nothing came). Sockets without recv_into/readinto get recv + copy."""
-    f = getattr(sock, "recv_into", None) or getattr(sock, "readinto", None)
-    if f is not None:
-        return f(mv)
-    chunk = sock.recv(len(mv))
-    mv[:len(chunk)] = chunk
-    return len(chunk)
-
-
-def open_socket(host, port, timeout):
-    """A connected TCP socket (CPython socket, MicroPython socket/usocket)."""
-    socket = _socket_module()
-    addr = socket.getaddrinfo(host, port)[0][-1]
-    s = socket.socket()
-    try:
-        try:
-            s.settimeout(timeout)
-        except (AttributeError, OSError):
-            pass
-        s.connect(addr)
-    except BaseException:
-        s.close()
-        raise
-    return s
-
-
-class Msg:
-    """A received NATS message: .data as in nats.js, .payload as in the seeds.
-
-    A message returned by NATSClient.next_msg() (or handed to a callback) lives in the client's
-    receive buffer: .data is a memoryview of it, valid until the client reads again, and
-    smartreceive decodes it in place. Queued messages and Msg(..., data) hold their own bytes."""
-
-    def __init__(self, subject, sid, reply, data, span=None):
-        self.subject = subject
-        self.sid = sid
-        self.reply = reply
-        self._data = data
-        self._span = span  # (buffer, start, end) in the client's receive buffer
-
-    @property
-    def data(self):
-        if self._span is not None:
-            b, s, e = self._span
-            return memoryview(b)[s:e]
-        return self._data
-
-    @property
-    def payload(self):
-        return self.data
-
-    def detach(self):
-        """This message with its own copy of the bytes (to keep it past the next read)."""
-        if self._span is not None:
-            self._data = bytes(self.data)
-            self._span = None
-        return self
-
-
-# The receive buffer starts at this size and grows only to the largest message seen (or to
-# rx_size from the start, which a board can set to the largest message it expects).
-_RX_INITIAL = 2048
-_RX_SLACK = 512  # room for the next protocol line after a message body
-_MAX_LINE = 65536  # an INFO line longer than this is a broken or hostile server
-
-
-class NATSClient:
-    """Minimal NATS core client over a plain socket (CPython socket, MicroPython socket/usocket).
-
-    Protocol: INFO / CONNECT / PUB / SUB / UNSUB / MSG / PING / PONG / +OK / -ERR.
-    No TLS, no headers, no JetStream. Messages for subscriptions without a callback are queued
-    and returned by next_msg(); callbacks run inside next_msg()/process()/flush().
-
-    Memory: one receive buffer (rx_size bytes, grown once to the largest message read, never
-    past the server's max_payload); envelopes are sent in pieces (publish_parts).
-    """
-
-    def __init__(self, url=DEFAULT_BROKER_URL, name="natsbridge-mpy", timeout=5.0, verbose=False, sock=None, rx_size=_RX_INITIAL):
-        self.url = url
-        self.name = name
-        self.timeout = timeout
-        self.verbose = verbose
-        self.info = {}
-        self.max_payload = DEFAULT_MAX_PAYLOAD
-        self.server_errors = []
-        self._sock = sock
-        self._rx = bytearray(rx_size)
-        self._rs = 0  # unread bytes are _rx[_rs:_re]
-        self._re = 0
-        self._sid = 0
-        self._subs = {}
-        self._pending = []
-        self._pongs = 0
-        self._pings = 0
-        self._connected = False
-
-    # -- wire
-    def _send(self, data):
-        if self._sock is None:
-            raise _err("NATS_CONNECTION_FAILED", "not connected")
-        try:
-            _sendall(self._sock, data)
-        except OSError as e:
-            self._connected = False
-            why = self._pending_error()
-            raise _err("NATS_CONNECTION_FAILED", "send failed: " + str(e) + (" (server: " + why + ")" if why else ""))
-
-    def _pending_error(self):
-        """After the server dropped us: the -ERR it sent first, if it is still readable."""
-        try:
-            self._sock.settimeout(0.2)
-            for _ in range(8):
-                k = self._rx.find(b"-ERR", self._rs, self._re)
-                if k >= 0:
-                    e = self._rx.find(b"\r\n", k, self._re)
-                    return str(self._rx[k + 4:e if e > 0 else self._re], "utf-8").strip().strip("'")
-                if not self._room(256) or not _recv_more(self):
-                    return None
-        except Exception:
-            return None
-        return None
-
-    def _room(self, want):
-        """Make want free bytes after _re: move unread bytes to the front, grow if still short.
-        Growing allocates the new buffer once; a view of the old one (a message the caller still
-        holds) stays valid."""
-        if len(self._rx) - self._re >= want:
-            return True
-        keep = self._re - self._rs
-        if len(self._rx) - keep >= want:
-            if self._rs:
-                self._rx[0:keep] = memoryview(self._rx)[self._rs:self._re]
-        else:
-            nb = bytearray(keep + want)
-            nb[0:keep] = memoryview(self._rx)[self._rs:self._re]
-            self._rx = nb
-        self._rs = 0
-        self._re = keep
-        return True
-
-    def _fill(self, timeout, want=1):
-        if timeout is not None:
-            try:
-                self._sock.settimeout(timeout)
-            except (AttributeError, OSError):
-                pass
-        self._room(want if want > 256 else 256)
-        try:
-            k = _recv_into(self._sock, memoryview(self._rx)[self._re:])
-        except OSError as e:
-            if _is_timeout(e):
-                return False
-            self._connected = False
-            raise _err("NATS_CONNECTION_FAILED", "receive failed: " + str(e))
-        if k is None:
-            return False
-        if not k:
-            self._connected = False
-            why = self._pending_error()
-            raise _err("NATS_CONNECTION_FAILED", "connection closed by server" + (": " + why if why else ""))
-        self._re += k
-        return True
-
-    def _read_line(self, timeout):
-        while True:
-            k = self._rx.find(b"\r\n", self._rs, self._re)
-            if k >= 0:
-                line = bytes(memoryview(self._rx)[self._rs:k])
-                self._rs = k + 2
-                return line
-            if self._re - self._rs > _MAX_LINE:
-                self._connected = False
-                raise _err("NATS_CONNECTION_FAILED", "protocol line longer than " + str(_MAX_LINE) + " bytes")
-            if not self._fill(timeout):
-                return None
-
-    def _read_body(self, n, timeout):
-        """n bytes plus CRLF, read into the receive buffer; returns the body's start there."""
-        need = n + 2
-        if len(self._rx) - self._rs < need:
-            self._room(need + _RX_SLACK - (self._re - self._rs))
-        while self._re - self._rs < need:
-            if not self._fill(timeout, need - (self._re - self._rs)):
-                raise _err("NATS_CONNECTION_FAILED", "timed out in the middle of a message")
-        s = self._rs
-        if self._rx[s + n] != 0x0D or self._rx[s + n + 1] != 0x0A:
-            raise _err("NATS_CONNECTION_FAILED", "MSG payload not terminated by CRLF")
-        self._rs = s + need
-        return s
-
-    def _handle_op(self, line, timeout):
-        """Process one protocol line; returns a Msg (in the receive buffer) for MSG, else None."""
-        if line[:4] == b"MSG ":
-            parts = line.decode().split(" ")
-            try:
-                if len(parts) == 4:
-                    subject, sid, reply, n = parts[1], int(parts[2]), None, int(parts[3])
-                elif len(parts) == 5:
-                    subject, sid, reply, n = parts[1], int(parts[2]), parts[3], int(parts[4])
-                else:
-                    raise ValueError()
-            except ValueError:
-                raise _err("NATS_CONNECTION_FAILED", "malformed MSG line: " + line.decode())
-            if n < 0 or n > self.max_payload:
-                self._connected = False
-                raise _err("NATS_CONNECTION_FAILED", "MSG of " + str(n) + " bytes; max_payload is " + str(self.max_payload))
-            s = self._read_body(n, timeout)
-            return Msg(subject, sid, reply, None, (self._rx, s, s + n))
-        if line == b"PING":
-            self._send(b"PONG\r\n")
-            return None
-        if line == b"PONG":
-            self._pongs += 1
-            return None
-        if line == b"+OK":
-            return None
-        if line[:5] == b"INFO ":
-            self._set_info(line[5:])
-            return None
-        if line[:4] == b"-ERR":
-            text = line[4:].decode().strip()
-            if text.startswith("'") and text.endswith("'"):
-                text = text[1:-1]
-            low = text.lower()
-            self.server_errors.append(text)
-            if low.startswith("permissions violation") or low.startswith("invalid subject"):
-                return None  # the server keeps the connection open for these
-            self._connected = False
-            raise _err("NATS_CONNECTION_FAILED", "server error: " + text)
-        raise _err("NATS_CONNECTION_FAILED", "unexpected protocol line: " + line.decode())
-
-    def _set_info(self, raw):
-        try:
-            info = json_loads(raw)
-        except ValueError:
-            raise _err("NATS_CONNECTION_FAILED", "malformed INFO from server")
-        if isinstance(info, dict):
-            self.info = info
-            mp = info.get("max_payload")
-            if _is_int_number(mp) and mp > 0:
-                self.max_payload = int(mp)
-
-    def _dispatch(self, m, keep):
-        """Hand m to its subscription: callback, or the queue (which keeps its own copy unless
-        keep says the caller takes m right away)."""
-        sub = self._subs.get(m.sid)
-        if sub is None:
-            return None
-        sub[2] += 1
-        if sub[3] is not None and sub[2] >= sub[3]:
-            del self._subs[m.sid]
-        cb = sub[1]
-        if cb is not None:
-            cb(m)
-            return None
-        if keep:
-            return m
-        self._pending.append(m.detach())
-        return None
-
-    # -- public
-    def connect(self):
-        host, port, user, password, token = parse_nats_url(self.url)
-        if self._sock is None:
-            try:
-                self._sock = open_socket(host, port, self.timeout)
-            except OSError as e:
-                raise _err("NATS_CONNECTION_FAILED", "cannot connect to " + host + ":" + str(port) + ": " + str(e))
-        line = self._read_line(self.timeout)
-        if line is None or line[:5] != b"INFO ":
-            raise _err("NATS_CONNECTION_FAILED", "server did not send INFO")
-        self._set_info(line[5:])
-        if self.info.get("tls_required"):
-            raise _err("NATS_CONNECTION_FAILED", "server requires TLS, which this client does not do")
-        opts = OrderedDict()
-        opts["verbose"] = bool(self.verbose)
-        opts["pedantic"] = False
-        opts["tls_required"] = False
-        opts["lang"] = "micropython" if _IS_MICROPYTHON else "python-natsbridge-mpy"
-        opts["version"] = VERSION
-        opts["protocol"] = 1
-        opts["name"] = self.name
-        opts["headers"] = False
-        if user is not None:
-            opts["user"] = user
-            opts["pass"] = password
-        if token is not None:
-            opts["auth_token"] = token
-        self._connected = True
-        self._send(("CONNECT " + json_dumps(opts) + "\r\nPING\r\n").encode())
-        self._wait_pong(self._pings + 1, self.timeout)
-        self._pings += 1
-        return self
-
-    def _wait_pong(self, target, timeout):
-        deadline = _ticks_ms() + int((timeout if timeout is not None else 3600) * 1000)
-        while self._pongs < target:
-            left = (deadline - _ticks_ms()) / 1000.0
-            if left <= 0:
-                raise _err("NATS_CONNECTION_FAILED", "no PONG from server")
-            line = self._read_line(left)
-            if line is None:
-                continue
-            m = self._handle_op(line, left)
-            if m is not None:
-                self._dispatch(m, False)
-
-    @property
-    def is_connected(self):
-        return self._connected
-
-    def _pub_head(self, subject, reply, n):
-        if n > self.max_payload:
-            raise _err("ENVELOPE_TOO_LARGE", "message is " + str(n) + " bytes; the server accepts " + str(self.max_payload))
-        return ("PUB " + subject + (" " + reply if reply else "") + " " + str(n) + "\r\n").encode()
-
-    def publish(self, subject, payload, reply=None):
-        if isinstance(payload, str):
-            payload = payload.encode("utf-8")
-        self._send(self._pub_head(subject, reply, len(payload)))
-        self._send(payload)
-        self._send(b"\r\n")
-
-    def publish_parts(self, subject, parts, total, reply=None):
-        """Publish an envelope given as envelope_parts(): written piece by piece, never joined."""
-        self._send(self._pub_head(subject, reply, total))
-        write_parts(parts, self._send)
-        self._send(b"\r\n")
-
-    def subscribe(self, subject, cb=None, queue=None, max_msgs=None):
-        self._sid += 1
-        sid = self._sid
-        self._subs[sid] = [subject, cb, 0, max_msgs]
-        self._send(("SUB " + subject + (" " + queue if queue else "") + " " + str(sid) + "\r\n").encode())
-        if max_msgs:
-            self._send(("UNSUB " + str(sid) + " " + str(max_msgs) + "\r\n").encode())
-        return sid
-
-    def unsubscribe(self, sid, max_msgs=None):
-        if max_msgs:
-            s = self._subs.get(sid)
-            if s is not None:
-                s[3] = max_msgs
-            self._send(("UNSUB " + str(sid) + " " + str(max_msgs) + "\r\n").encode())
-        else:
-            if sid in self._subs:
-                del self._subs[sid]
-            self._send(("UNSUB " + str(sid) + "\r\n").encode())
-
-    def flush(self, timeout=None):
-        """Round trip to the server: everything sent before is processed when this returns."""
-        self._pings += 1
-        self._send(b"PING\r\n")
-        self._wait_pong(self._pings, timeout if timeout is not None else self.timeout)
-
-    def process(self, timeout=0.0):
-        """Read and dispatch whatever arrives within timeout seconds."""
-        deadline = _ticks_ms() + int(timeout * 1000)
-        while True:
-            left = (deadline - _ticks_ms()) / 1000.0
-            line = self._read_line(left if left > 0 else 0.001)
-            if line is None:
-                return
-            m = self._handle_op(line, self.timeout)
-            if m is not None:
-                self._dispatch(m, False)
-
-    def next_msg(self, timeout=None, sid=None):
-        """Next queued message (optionally for one subscription); None after timeout seconds.
-        A message read now is returned where it lies in the receive buffer (see Msg)."""
-        deadline = _ticks_ms() + int((timeout if timeout is not None else 3600) * 1000)
-        while True:
-            for i in range(len(self._pending)):
-                if sid is None or self._pending[i].sid == sid:
-                    return self._pending.pop(i)
-            left = (deadline - _ticks_ms()) / 1000.0
-            if left <= 0:
-                return None
-            line = self._read_line(left)
-            if line is None:
-                continue
-            m = self._handle_op(line, self.timeout)
-            if m is not None:
-                m = self._dispatch(m, sid is None or m.sid == sid)
-                if m is not None:
-                    return m
-
-    def request(self, subject, payload, timeout=5.0):
-        inbox = "_INBOX." + uuid4().replace("-", "")
-        sid = self.subscribe(inbox, max_msgs=1)
-        self.publish(subject, payload, reply=inbox)
-        m = self.next_msg(timeout, sid=sid)
-        if m is None:
-            raise _err("NATS_CONNECTION_FAILED", "request to " + subject + " timed out")
-        return m
-
-    def close(self):
-        if self._sock is not None:
-            try:
-                self._sock.close()
-            except Exception:
-                pass
-        self._sock = None
-        self._connected = False
-
-
-def _recv_more(client):
-    try:
-        k = _recv_into(client._sock, memoryview(client._rx)[client._re:])
-    except OSError:
-        return False
-    if not k:
-        return False
-    client._re += k
-    return True
-
-
-def _ticks_ms():
-    f = getattr(time, "ticks_ms", None)
-    if f is not None:
-        return f()
-    return int(time.time() * 1000)
-
-
-def _sleep_ms(ms):
-    f = getattr(time, "sleep_ms", None)
-    if f is not None:
-        f(int(ms))
-    else:
-        time.sleep(ms / 1000.0)
+def NATSClient(*args, **kw):
+    """natsbridge_nats.NATSClient (loaded on first use): the socket NATS client."""
+    from natsbridge_nats import NATSClient as C
+    return C(*args, **kw)
 
 
 # ------------------------------------------------------------------ link transport (lazy)
