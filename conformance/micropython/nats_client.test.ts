@@ -7,6 +7,8 @@
  * test at the end (same protocol code, fake transport).
  */
 import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type NatsConnection, type Subscription } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -195,6 +197,40 @@ describe("natsbridge_mpy socket NATS client ⇄ natsbridge over nats-server", ()
     const e2 = fromMarked(got.received);
     expect(e2.payloads[0][0]).toBe("big bin ü.bin");
     fail(diff(e2.payloads[0][1], big, "downloaded by mpy"));
+  });
+
+  it("link transport from and to files on the device: uploaded and downloaded in 1 KB pieces", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "natsbridge-mpy-link-"));
+    const big = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 13 + 5) & 0xff);
+    writeFileSync(join(dir, "reading.bin"), big);
+    // mpy → TS: the payload is an nb.File; the multipart body streams from the file.
+    const sub = nc.subscribe("conf.file.to.ts", { max: 1 });
+    await nc.flush();
+    const spec = { payloads: [["note", "from a file", "text"]], files: [["reading.bin", join(dir, "reading.bin"), "binary"]], options: { fileserver_url: files.url } };
+    const peer = startPeer(["send", nats.url, "conf.file.to.ts"], JSON.stringify(spec));
+    const msg = await nextMsg(sub);
+    await peer.exit;
+    const wire = JSON.parse(new TextDecoder().decode(msg.data));
+    expect(wire.payloads.map((p: any) => [p.dataname, p.transport, p.size])).toEqual([["note", "direct", 11], ["reading.bin", "link", big.length]]);
+    const env = await smartreceive(msg);
+    fail(diff(env.payloads[1]![1], big, "uploaded from the device's file"));
+
+    // TS → mpy: link_sink hands smartreceive a file; the body is written there piece by piece.
+    const rx = startPeer(["receive", nats.url, "conf.file.to.mpy", "1", dir]);
+    await rx.waitFor((l) => l.ready);
+    await smartsend("conf.file.to.mpy", [["blob", big, "binary"], ["hi", "direct stays in memory", "text"]], {
+      broker_url: nats.url,
+      fileserver_url: files.url,
+      size_threshold: 10_000,
+    });
+    const got = await rx.waitFor((l) => l.received || l.error);
+    await rx.exit;
+    expect(got.error, got.message).toBeUndefined();
+    const [blob, hi] = got.received.payloads;
+    expect(blob[0]).toBe("blob");
+    expect(blob[1].$file).toMatch(/link-1\.bin$/);
+    fail(diff(new Uint8Array(readFileSync(blob[1].$file)), big, "downloaded into the device's file"));
+    expect(hi).toEqual(["hi", "direct stays in memory", "text"]);
   });
 
   it("reads max_payload from INFO: a payload that fits the threshold but not the server goes link", async () => {

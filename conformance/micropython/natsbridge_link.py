@@ -1,10 +1,15 @@
 # natsbridge_link.py - the link transport for natsbridge_mpy: a plain-socket HTTP/1.1 client and
 # the Plik protocol (docs/wire-format.md), streaming in 1 KB pieces both ways, so a payload larger
-# than the free heap can go by link from a file (nb.File) or a caller's buffer, and come back
+# than the free heap can go by link from a file (File) or a caller's buffer, and come back
 # into one (smartreceive's link_sink).
 #
 # A separate module: natsbridge_mpy imports it the first time a payload goes by link, so a board
 # that only sends direct payloads never loads it (docs/micropython.md, "Memory").
+try:
+    import os
+except ImportError:
+    import uos as os
+
 import natsbridge_mpy as nb
 import natsbridge_nats as net
 
@@ -23,6 +28,46 @@ def encode_uri_component(s):
         else:
             out.append("%%%02X" % c)
     return "".join(out)
+
+
+class File:
+    """A payload kept in a file on the board. smartsend streams it (base64 or a link upload) in
+    chunks; smartreceive's link_sink may return one to have a link payload written there."""
+
+    def __init__(self, path, size=None):
+        self.path = path
+        self.size = os.stat(path)[6] if size is None else size
+
+    def __repr__(self):
+        return "File(%r, %d)" % (self.path, self.size)
+
+
+def _read_full(f, mv):
+    """Fill mv from f unless the file ends first; returns the byte count."""
+    got = 0
+    n = len(mv)
+    while got < n:
+        k = f.readinto(mv[got:])
+        if not k:
+            break
+        got += k
+    return got
+
+
+def file_chunks(src, size, fn):
+    """natsbridge_mpy.for_chunks for a File: read through one buffer of size bytes."""
+    mv = memoryview(bytearray(size))
+    f = open(src.path, "rb")
+    try:
+        left = src.size
+        while left > 0:
+            k = _read_full(f, mv[:size if left > size else left])
+            if k == 0:
+                raise OSError("file " + src.path + " is shorter than its size")
+            fn(mv[:k])
+            left -= k
+    finally:
+        f.close()
 
 
 class _Stream:
@@ -171,7 +216,7 @@ def _collect(status, hdrs, n, st):
 
 def http_request(method, url, headers=None, body=b"", timeout=10.0):
     """HTTP/1.1 over a plain socket. Returns (status, headers, body as bytearray).
-    body: bytes-like or nb.File, sent 1 KB at a time. https:// needs an ssl module."""
+    body: bytes-like or File, sent 1 KB at a time. https:// needs an ssl module."""
     if isinstance(body, str):
         body = body.encode("utf-8")
     n = nb.source_len(body)
@@ -180,7 +225,7 @@ def http_request(method, url, headers=None, body=b"", timeout=10.0):
 
 def plik_upload(fileserver_url, dataname, data, one_shot=True, ttl=None):
     """Plik protocol (docs/wire-format.md): create an upload, post the file, build the URL.
-    data: bytes-like or nb.File, streamed inside the multipart body without being copied."""
+    data: bytes-like or File, streamed inside the multipart body without being copied."""
     base = fileserver_url.rstrip("/")
     opts = nb.OrderedDict()
     opts["OneShot"] = bool(one_shot)
@@ -244,16 +289,16 @@ def fetch_with_backoff(url, max_retries=5, base_delay=100, max_delay=5000, corre
 
 
 def fetch_into(url, target, max_retries=5, base_delay=100, max_delay=5000, correlation_id="", size=None):
-    """GET url until 200, writing the body 1 KB at a time into target: an nb.File (its path is
+    """GET url until 200, writing the body 1 KB at a time into target: an File (its path is
     written) or a writable buffer (bytearray/memoryview, at least as long as the body).
     Returns the byte count. A body longer than size or the buffer is DOWNLOAD_FAILED."""
-    cap = size if size is not None else (None if isinstance(target, nb.File) else len(target))
+    cap = size if size is not None else (None if isinstance(target, File) else len(target))
 
     def body(status, hdrs, n, st):
         if n is not None and cap is not None and n > cap:
             raise nb.NatsBridgeError("DOWNLOAD_FAILED", "the file server announces " + str(n) + " bytes, more than " + str(cap), correlation_id)
         pos = [0]
-        if isinstance(target, nb.File):
+        if isinstance(target, File):
             f = open(target.path, "wb")
         else:
             f = None
@@ -273,9 +318,60 @@ def fetch_into(url, target, max_retries=5, base_delay=100, max_delay=5000, corre
         finally:
             if f is not None:
                 f.close()
-        if isinstance(target, nb.File):
+        if isinstance(target, File):
             target.size = pos[0]
         return pos[0]
 
     return _retry(lambda: _exchange("GET", url, None, 0, None, lambda s, h, n, st: _ok(s, h, n, st, body), 30.0),
                   max_retries, base_delay, max_delay, correlation_id)
+
+
+# ------------------------------------------------------------------ smartsend / smartreceive hooks
+
+def upload_payload(upload, fileserver_url, dataname, b, cid, log):
+    nb.log_trace(cid, "Using link transport, uploading to fileserver", log)
+    try:
+        res = upload(fileserver_url, dataname, b)
+    except nb.NatsBridgeError as e:
+        if e.correlation_id is None:
+            e.correlation_id = cid
+        raise e
+    except Exception as e:
+        raise nb._err("UPLOAD_FAILED", "upload of " + nb.js_string(dataname) + " failed: " + str(e), cid)
+    url = res.get("url") if isinstance(res, dict) else None
+    if not isinstance(res, dict) or res.get("status") != 200 or not isinstance(url, str) or not nb._is_web_url(url):
+        raise nb._err("UPLOAD_FAILED", "Failed to upload data to fileserver: " + repr(res), cid)
+    if log or nb._logger:  # no message is built while nobody listens
+        nb.log_trace(cid, "Uploaded to URL: " + url, log)
+    return url
+
+
+def fetch_payload(p, t, cid, kw):
+    """Download a link payload. Returns the value when link_sink took it, else None with the
+    downloaded bytes left in p["_got"] as a region."""
+    name = p["dataname"]
+    size = p["size"]
+    sink = kw.get("link_sink")
+    try:
+        if sink is not None and (t in nb.BYTES_TYPES or t == "arrowtable"):
+            target = sink(name, size, t)
+            if target is not None:
+                n = fetch_into(p["data"], target, kw.get("max_retries", 5), kw.get("base_delay", 100),
+                               kw.get("max_delay", 5000), cid, size)
+                if size is not None and size != n:
+                    raise nb._err("DOWNLOAD_FAILED", "downloaded " + str(n) + " bytes for " + nb.js_string(name) + " but size says " + str(size), cid)
+                return target if isinstance(target, File) else memoryview(target)[:n]
+        download = kw.get("fileserver_download_handler") or fetch_with_backoff
+        got = download(p["data"], kw.get("max_retries", 5), kw.get("base_delay", 100), kw.get("max_delay", 5000), cid)
+    except nb.NatsBridgeError as e:
+        if e.correlation_id is None:
+            e.correlation_id = cid
+        raise e
+    except Exception as e:
+        raise nb._err("DOWNLOAD_FAILED", "download of " + nb.js_string(name) + " failed: " + str(e), cid)
+    if not isinstance(got, (bytes, bytearray, memoryview)):
+        raise nb._err("DOWNLOAD_FAILED", "download handler returned no bytes for " + nb.js_string(name), cid)
+    if size is not None and size != len(got):
+        raise nb._err("DOWNLOAD_FAILED", "downloaded " + str(len(got)) + " bytes for " + nb.js_string(name) + " but size says " + str(size), cid)
+    p["_got"] = (got, 0, len(got))
+    return None

@@ -164,8 +164,17 @@ def uuid4():
     b = _random_bytes(16)
     b[6] = (b[6] & 0x0F) | 0x40
     b[8] = (b[8] & 0x3F) | 0x80
-    h = binascii.hexlify(bytes(b)).decode()
-    return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+    h = binascii.hexlify(b)
+    # Assembled in one buffer: slicing and joining the str would allocate six more objects.
+    out = bytearray(36)
+    out[0:8] = h[0:8]
+    out[9:13] = h[8:12]
+    out[14:18] = h[12:16]
+    out[19:23] = h[16:20]
+    out[24:36] = h[20:32]
+    for k in (8, 13, 18, 23):
+        out[k] = 0x2D
+    return str(out, "ascii")
 
 
 # ------------------------------------------------------------------ UTF-8
@@ -242,50 +251,28 @@ def utf8_decode(b, start=0, end=None):
 
 # ------------------------------------------------------------------ byte sources, base64
 
-class File:
-    """A payload kept in a file on the board. smartsend streams it (base64 or a link upload) in
-    chunks; smartreceive's link_sink may return one to have a link payload written there."""
+def File(path, size=None):
+    """A payload kept in a file on the board (natsbridge_link.File, loaded on first use).
+    smartsend streams it (base64 or a link upload) in chunks; smartreceive's link_sink may
+    return one to have a link payload written there."""
+    from natsbridge_link import File as F
+    return F(path, size)
 
-    def __init__(self, path, size=None):
-        self.path = path
-        self.size = os.stat(path)[6] if size is None else size
 
-    def __repr__(self):
-        return "File(%r, %d)" % (self.path, self.size)
+def _is_file(v):
+    return getattr(v, "path", None) is not None and not isinstance(v, (bytes, bytearray, memoryview))
 
 
 def source_len(src):
-    return src.size if isinstance(src, File) else len(src)
-
-
-def _read_full(f, mv):
-    """Fill mv from f unless the file ends first; returns the byte count."""
-    got = 0
-    n = len(mv)
-    while got < n:
-        k = f.readinto(mv[got:])
-        if not k:
-            break
-        got += k
-    return got
+    return src.size if _is_file(src) else len(src)
 
 
 def for_chunks(src, size, fn):
-    """Call fn(memoryview) on consecutive pieces of at most size bytes of src (bytes-like or a
-    File). A file is read through one buffer of size bytes; buffers are sliced, never copied."""
-    if isinstance(src, File):
-        mv = memoryview(bytearray(size))
-        f = open(src.path, "rb")
-        try:
-            left = src.size
-            while left > 0:
-                k = _read_full(f, mv[:size if left > size else left])
-                if k == 0:
-                    raise OSError("file " + src.path + " is shorter than its size")
-                fn(mv[:k])
-                left -= k
-        finally:
-            f.close()
+    """Call fn(memoryview) on consecutive pieces of at most size bytes of src (bytes-like, or a
+    File read through one buffer by natsbridge_link). Buffers are sliced, never copied."""
+    if _is_file(src):
+        from natsbridge_link import file_chunks
+        file_chunks(src, size, fn)
         return
     mv = memoryview(src)
     n = len(mv)
@@ -804,7 +791,7 @@ def looks_like_arrow_ipc(b):
 
 def _as_source(v):
     """Bytes to send, never copied: bytes as they are, a view of a bytearray/memoryview, a File."""
-    if isinstance(v, (bytes, File)):
+    if isinstance(v, bytes) or _is_file(v):
         return v
     if isinstance(v, (bytearray, memoryview)):
         return memoryview(v)
@@ -813,7 +800,7 @@ def _as_source(v):
 
 def _head(src, n):
     """The first n bytes of a source (Arrow's magic), without reading the rest."""
-    if not isinstance(src, File):
+    if not _is_file(src):
         return src[:n]
     f = open(src.path, "rb")
     try:
@@ -1175,14 +1162,6 @@ def _check_payload(p, i, cid, b, owned):
     raise _err("INVALID_TRANSPORT", where + ": unknown transport " + js_string(tr), cid)
 
 
-def decode_message(msg):
-    """NATS Msg (.data/.payload), bytes, str or an already parsed dict -> decoded JSON value."""
-    if isinstance(msg, dict):
-        return msg
-    b, s, e, _ = _message_buffer(msg)
-    return _parse_message(b, s, e, False)
-
-
 def _parse_message(b, s, e, spans):
     try:
         return json_loads_at(b, s, e, False, spans)
@@ -1219,7 +1198,8 @@ def smartreceive(msg, **kw):
         if region is None:
             if log or _logger:  # no message is built while nobody listens
                 log_trace(cid, "Link transport - fetching '" + p["dataname"] + "' from URL: " + p["data"], log)
-            value = _fetch_link(p, t, cid, kw)
+            from natsbridge_link import fetch_payload
+            value = fetch_payload(p, t, cid, kw)
             if value is not None:
                 out.append((p["dataname"], value, t))
                 continue
@@ -1237,38 +1217,6 @@ def smartreceive(msg, **kw):
         out.append((p["dataname"], value, t))
     env["payloads"] = out
     return env
-
-
-def _fetch_link(p, t, cid, kw):
-    """Download a link payload. Returns the value when link_sink took it, else None with the
-    downloaded bytes left in p["_got"] as a region."""
-    name = p["dataname"]
-    size = p["size"]
-    sink = kw.get("link_sink")
-    try:
-        if sink is not None and (t in BYTES_TYPES or t == "arrowtable"):
-            target = sink(name, size, t)
-            if target is not None:
-                from natsbridge_link import fetch_into
-                n = fetch_into(p["data"], target, kw.get("max_retries", 5), kw.get("base_delay", 100),
-                               kw.get("max_delay", 5000), cid, size)
-                if size is not None and size != n:
-                    raise _err("DOWNLOAD_FAILED", "downloaded " + str(n) + " bytes for " + js_string(name) + " but size says " + str(size), cid)
-                return target if isinstance(target, File) else memoryview(target)[:n]
-        download = kw.get("fileserver_download_handler") or fetch_with_backoff
-        got = download(p["data"], kw.get("max_retries", 5), kw.get("base_delay", 100), kw.get("max_delay", 5000), cid)
-    except NatsBridgeError as e:
-        if e.correlation_id is None:
-            e.correlation_id = cid
-        raise e
-    except Exception as e:
-        raise _err("DOWNLOAD_FAILED", "download of " + js_string(name) + " failed: " + str(e), cid)
-    if not isinstance(got, (bytes, bytearray, memoryview)):
-        raise _err("DOWNLOAD_FAILED", "download handler returned no bytes for " + js_string(name), cid)
-    if size is not None and size != len(got):
-        raise _err("DOWNLOAD_FAILED", "downloaded " + str(len(got)) + " bytes for " + js_string(name) + " but size says " + str(size), cid)
-    p["_got"] = (got, 0, len(got))
-    return None
 
 
 # ------------------------------------------------------------------ send
@@ -1430,7 +1378,8 @@ def smartsend(subject, data, **kw):
         while True:
             for i in range(n):
                 if not direct[i] and urls[i] is None:
-                    urls[i] = _upload(upload, fileserver_url, data[i][0], sources[i], cid, log)
+                    from natsbridge_link import upload_payload
+                    urls[i] = upload_payload(upload, fileserver_url, data[i][0], sources[i], cid, log)
             plan = [(pids[i], data[i][0], data[i][2], sizes[i], sources[i], None if direct[i] else urls[i]) for i in range(n)]
             try:
                 parts, total = envelope_parts(env, plan)
@@ -1450,7 +1399,7 @@ def smartsend(subject, data, **kw):
             if direct[i]:
                 if log or _logger:  # no message is built while nobody listens
                     log_trace(cid, "Using direct transport for " + str(sizes[i]) + " bytes", log)
-                payloads.append(_direct_payload(pids[i], data[i][0], data[i][2], sizes[i], b64encode(sources[i]) if materialize and not isinstance(sources[i], File) else None))
+                payloads.append(_direct_payload(pids[i], data[i][0], data[i][2], sizes[i], b64encode(sources[i]) if materialize and not _is_file(sources[i]) else None))
             else:
                 payloads.append(_link_payload(pids[i], data[i][0], data[i][2], sizes[i], urls[i]))
         env["payloads"] = payloads
@@ -1475,24 +1424,6 @@ def smartsend(subject, data, **kw):
     finally:
         if own_conn:
             conn.close()
-
-
-def _upload(upload, fileserver_url, dataname, b, cid, log):
-    log_trace(cid, "Using link transport, uploading to fileserver", log)
-    try:
-        res = upload(fileserver_url, dataname, b)
-    except NatsBridgeError as e:
-        if e.correlation_id is None:
-            e.correlation_id = cid
-        raise e
-    except Exception as e:
-        raise _err("UPLOAD_FAILED", "upload of " + js_string(dataname) + " failed: " + str(e), cid)
-    url = res.get("url") if isinstance(res, dict) else None
-    if not isinstance(res, dict) or res.get("status") != 200 or not isinstance(url, str) or not _is_web_url(url):
-        raise _err("UPLOAD_FAILED", "Failed to upload data to fileserver: " + repr(res), cid)
-    if log or _logger:  # no message is built while nobody listens
-        log_trace(cid, "Uploaded to URL: " + url, log)
-    return url
 
 
 # ------------------------------------------------------------------ NATS client (lazy)

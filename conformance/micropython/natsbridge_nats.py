@@ -5,8 +5,8 @@
 # largest message read; envelopes go out in pieces (publish_parts), never joined.
 import time
 
-from natsbridge_mpy import (DEFAULT_BROKER_URL, DEFAULT_MAX_PAYLOAD, VERSION, OrderedDict, _IS_MICROPYTHON,
-                            _err, _is_int_number, json_dumps, json_loads, uuid4, write_parts)
+from natsbridge_mpy import (DEFAULT_BROKER_URL, DEFAULT_MAX_PAYLOAD, VERSION, _IS_MICROPYTHON,
+                            _err, _is_int_number, js_string, json_loads, uuid4, write_parts)
 
 
 # ------------------------------------------------------------------ sockets
@@ -167,7 +167,7 @@ class Msg:
 
 # The receive buffer starts at this size and grows only to the largest message seen (or to
 # rx_size from the start, which a board can set to the largest message it expects).
-_RX_INITIAL = 2048
+_RX_INITIAL = 1024
 _RX_SLACK = 512  # room for the next protocol line after a message body
 _MAX_LINE = 65536  # an INFO line longer than this is a broken or hostile server
 _TX_SIZE = 512
@@ -383,22 +383,20 @@ class NATSClient:
         self._set_info(line[5:])
         if self.info.get("tls_required"):
             raise _err("NATS_CONNECTION_FAILED", "server requires TLS, which this client does not do")
-        opts = OrderedDict()
-        opts["verbose"] = bool(self.verbose)
-        opts["pedantic"] = False
-        opts["tls_required"] = False
-        opts["lang"] = "micropython" if _IS_MICROPYTHON else "python-natsbridge-mpy"
-        opts["version"] = VERSION
-        opts["protocol"] = 1
-        opts["name"] = self.name
-        opts["headers"] = False
-        if user is not None:
-            opts["user"] = user
-            opts["pass"] = password
-        if token is not None:
-            opts["auth_token"] = token
         self._connected = True
-        self._send(("CONNECT " + json_dumps(opts) + "\r\nPING\r\n").encode())
+        # CONNECT's JSON from constant pieces and the few string values (js_string escapes them).
+        self._send(b'CONNECT {"verbose":true' if self.verbose else b'CONNECT {"verbose":false')
+        self._send(b',"pedantic":false,"tls_required":false,"lang":"micropython","version":' if _IS_MICROPYTHON
+                   else b',"pedantic":false,"tls_required":false,"lang":"python-natsbridge-mpy","version":')
+        self._send(js_string(VERSION).encode())
+        self._send(b',"protocol":1,"name":')
+        self._send(js_string(self.name).encode("utf-8"))
+        self._send(b',"headers":false')
+        if user is not None:
+            self._send((',"user":' + js_string(user) + ',"pass":' + js_string(password)).encode("utf-8"))
+        if token is not None:
+            self._send((',"auth_token":' + js_string(token)).encode("utf-8"))
+        self._send(b"}\r\nPING\r\n")
         self._wait_pong(self._pings + 1, self.timeout)
         self._pings += 1
         return self
