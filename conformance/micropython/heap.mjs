@@ -10,11 +10,11 @@
 // fragmentation: a board's collector frees garbage but may not find one contiguous block).
 // Each job: `setup` (imports; its garbage is collected on return) then `code`, the measured part.
 //
-//   node conformance/micropython/heap.mjs --measure     # smallest heap per scenario (docs/micropython.md)
+// `node conformance/micropython/heap-scenarios.mjs --measure` prints the smallest heap per job.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildMpy, BOARD_MODULES } from "./build-mpy.mjs";
@@ -22,11 +22,11 @@ import { buildMpy, BOARD_MODULES } from "./build-mpy.mjs";
 const here = dirname(fileURLToPath(import.meta.url));
 
 let built;
-/** The board modules and memcheck, compiled once per process into a temporary directory. */
+/** The board modules and the heap jobs (memcheck, memlink), compiled once per process into a temporary directory. */
 export function mpyDir() {
   if (!built) {
     built = mkdtempSync(join(tmpdir(), "natsbridge-mpy-"));
-    buildMpy(built, [...BOARD_MODULES, "memcheck"]);
+    buildMpy(built, [...BOARD_MODULES, "memcheck", "memlink"]);
   }
   return built;
 }
@@ -121,9 +121,4 @@ async function child() {
   process.stdout.write(JSON.stringify({ total, peak, grew: peak > total, retained, lines: output, error, files }));
 }
 
-if (process.argv.includes("--child")) {
-  await child();
-} else if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url) && process.argv.includes("--measure")) {
-  const { measureAll } = await import("./heap-scenarios.mjs");
-  await measureAll();
-}
+if (process.argv.includes("--child")) await child();

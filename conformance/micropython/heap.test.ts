@@ -60,6 +60,12 @@ describe("natsbridge_mpy .mpy on MicroPython with a fixed heap", () => {
     });
   }
 
+  it(`sends a 1 MB file by link and receives it into a file within ${LIMITS.link_1m! / KB} KB`, async () => {
+    const { r, result } = await fits("link_1m");
+    expect(result).toEqual({ scenario: "link", size: 1 << 20, ok: true });
+    expect(r.files["/got.bin"]).toEqual(pattern(1 << 20));
+  });
+
   it("a whole-message copy on receive does not fit the 50 KB limit (the check bites)", async () => {
     const r = await runWithHeap({ ...all.roundtrip_50k_copy!, heapsize: LIMITS.roundtrip_50k! });
     expect(r.error).toBeNull();

@@ -38,13 +38,13 @@ class Loopback:
         self.out.append(b"\r\n")
 
     def sendall(self, data):
-        mv = memoryview(data)
+        mv = data if isinstance(data, memoryview) else memoryview(data)  # no view per piece
         i = 0
         n = len(mv)
         while i < n:
             if self.body:
                 k = min(self.body, n - i)
-                self.pubf.write(mv[i:i + k])
+                self.pubf.write(mv if (i == 0 and k == n) else mv[i:i + k])
                 self.body -= k
                 i += k
                 if not self.body:

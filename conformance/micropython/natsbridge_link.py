@@ -14,7 +14,7 @@ import natsbridge_mpy as nb
 import natsbridge_nats as net
 
 _CHUNK = 1024  # bytes per socket write/read of a body
-_HEAD_MAX = 2048  # response status line + headers; more is a broken or hostile server
+_HEAD_MAX = 1024  # one response header line, and the pieces a body is read in
 
 _URI_KEEP = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()"
 
@@ -42,12 +42,12 @@ class File:
         return "File(%r, %d)" % (self.path, self.size)
 
 
-def _read_full(f, mv):
-    """Fill mv from f unless the file ends first; returns the byte count."""
+def _read_full(readinto, mv):
+    """Fill mv with readinto (a file's) unless the file ends first; returns the byte count."""
     got = 0
     n = len(mv)
     while got < n:
-        k = f.readinto(mv[got:])
+        k = readinto(mv if got == 0 else mv[got:])
         if not k:
             break
         got += k
@@ -58,13 +58,15 @@ def file_chunks(src, size, fn):
     """natsbridge_mpy.for_chunks for a File: read through one buffer of size bytes."""
     mv = memoryview(bytearray(size))
     f = open(src.path, "rb")
+    readinto = f.readinto  # looked up once: each lookup allocates a bound method on MicroPython
     try:
         left = src.size
         while left > 0:
-            k = _read_full(f, mv[:size if left > size else left])
+            # Whole pieces go out as the buffer itself: a slice per piece would be garbage per KB.
+            k = _read_full(readinto, mv if left >= size else mv[:left])
             if k == 0:
                 raise OSError("file " + src.path + " is shorter than its size")
-            fn(mv[:k])
+            fn(mv if k == size else mv[:k])
             left -= k
     finally:
         f.close()
@@ -75,6 +77,7 @@ class _Stream:
 
     def __init__(self, sock):
         self.sock = sock
+        self.recv_into = net.reader(sock)
         self.buf = bytearray(_HEAD_MAX)
         self.mv = memoryview(self.buf)
         self.i = 0
@@ -88,7 +91,7 @@ class _Stream:
             self.n = k
         if self.n == len(self.buf):
             raise OSError("HTTP header line too long")
-        k = net._recv_into(self.sock, self.mv[self.n:])
+        k = self.recv_into(self.mv[self.n:])
         if not k:
             return False
         self.n += k
@@ -110,7 +113,7 @@ class _Stream:
         while count is None or done < count:
             if self.i == self.n:
                 self.i = self.n = 0
-                k = net._recv_into(self.sock, self.mv)
+                k = self.recv_into(self.mv)
                 if not k:
                     if count is None:
                         return done
@@ -119,7 +122,7 @@ class _Stream:
             k = self.n - self.i
             if count is not None and k > count - done:
                 k = count - done
-            write(self.mv[self.i:self.i + k])
+            write(self.mv if k == len(self.buf) else self.mv[self.i:self.i + k])
             self.i += k
             done += k
         return done
@@ -155,9 +158,10 @@ def _exchange(method, url, headers, body_len, send_body, on_body, timeout):
                  "User-Agent: natsbridge-mpy/" + nb.VERSION, "Content-Length: " + str(body_len)]
         for name in (headers or {}):
             lines.append(name + ": " + headers[name])
-        net._sendall(s, ("\r\n".join(lines) + "\r\n\r\n").encode())
+        send = net.writer(s)
+        send(("\r\n".join(lines) + "\r\n\r\n").encode())
         if send_body is not None:
-            send_body(lambda piece: net._sendall(s, piece))
+            send_body(send)
         st = _Stream(s)
         status = int(st.line().split(" ")[1])
         hdrs = {}
@@ -300,6 +304,7 @@ def fetch_into(url, target, max_retries=5, base_delay=100, max_delay=5000, corre
         pos = [0]
         if isinstance(target, File):
             f = open(target.path, "wb")
+            fw = f.write  # looked up once: each lookup allocates a bound method on MicroPython
         else:
             f = None
             mv = memoryview(target)
@@ -309,7 +314,7 @@ def fetch_into(url, target, max_retries=5, base_delay=100, max_delay=5000, corre
             if cap is not None and pos[0] + k > cap:
                 raise nb.NatsBridgeError("DOWNLOAD_FAILED", "the download is longer than " + str(cap) + " bytes", correlation_id)
             if f is not None:
-                f.write(v)
+                fw(v)
             else:
                 mv[pos[0]:pos[0] + k] = v
             pos[0] += k

@@ -104,6 +104,23 @@ def parse_nats_url(url):
     return host or "localhost", port, user, password, token
 
 
+def reader(sock):
+    """sock's recv_into (CPython) or readinto (MicroPython), looked up once: every lookup of a
+    method allocates a bound method on MicroPython. Sockets with only recv get recv + copy."""
+    f = getattr(sock, "recv_into", None) or getattr(sock, "readinto", None)
+    if f is not None:
+        return f
+    return lambda mv: _recv_into(sock, mv)
+
+
+def writer(sock):
+    """A function that writes all of a buffer to sock (sendall, or write until done)."""
+    f = getattr(sock, "sendall", None)
+    if f is not None:
+        return f
+    return lambda data: _sendall(sock, data)
+
+
 def _recv_into(sock, mv):
     """Read into mv: bytes read, 0 at end of stream, None on timeout (MicroPython's readinto
     returns None when nothing came). Sockets without recv_into/readinto get recv + copy."""
