@@ -74,6 +74,18 @@ async function nextMsg(sub: Subscription, ms = 20_000) {
   return r.value;
 }
 
+/** TS smartsend by link to an mpy peer receiving on `subject` (extra receive args: a sink dir);
+ * resolves with the peer's decoded envelope (vector-marked). */
+async function sendByLinkToMpy(subject: string, payloads: [string, unknown, string][], extra: string[] = []) {
+  const rx = startPeer(["receive", nats.url, subject, "1", ...extra]);
+  await rx.waitFor((l) => l.ready);
+  await smartsend(subject, payloads as any, { broker_url: nats.url, fileserver_url: files.url, size_threshold: 10_000 });
+  const got = await rx.waitFor((l) => l.received || l.error);
+  await rx.exit;
+  expect(got.error, got.message).toBeUndefined();
+  return got.received;
+}
+
 const fail = (why: string | null) => {
   if (why) expect.fail(why);
 };
@@ -184,17 +196,7 @@ describe("natsbridge_mpy socket NATS client ⇄ natsbridge over nats-server", ()
     expect(env.payloads[1]).toEqual(["note", "small stays direct", "text"]);
 
     // TS → mpy: uploaded by natsbridge, downloaded by natsbridge_mpy's fetch_with_backoff.
-    const rx = startPeer(["receive", nats.url, "conf.link.to.mpy", "1"]);
-    await rx.waitFor((l) => l.ready);
-    await smartsend("conf.link.to.mpy", [["big bin ü.bin", big, "binary"]], {
-      broker_url: nats.url,
-      fileserver_url: files.url,
-      size_threshold: 10_000,
-    });
-    const got = await rx.waitFor((l) => l.received || l.error);
-    await rx.exit;
-    expect(got.error, got.message).toBeUndefined();
-    const e2 = fromMarked(got.received);
+    const e2 = fromMarked(await sendByLinkToMpy("conf.link.to.mpy", [["big bin ü.bin", big, "binary"]]));
     expect(e2.payloads[0][0]).toBe("big bin ü.bin");
     fail(diff(e2.payloads[0][1], big, "downloaded by mpy"));
   });
@@ -216,17 +218,8 @@ describe("natsbridge_mpy socket NATS client ⇄ natsbridge over nats-server", ()
     fail(diff(env.payloads[1]![1], big, "uploaded from the device's file"));
 
     // TS → mpy: link_sink hands smartreceive a file; the body is written there piece by piece.
-    const rx = startPeer(["receive", nats.url, "conf.file.to.mpy", "1", dir]);
-    await rx.waitFor((l) => l.ready);
-    await smartsend("conf.file.to.mpy", [["blob", big, "binary"], ["hi", "direct stays in memory", "text"]], {
-      broker_url: nats.url,
-      fileserver_url: files.url,
-      size_threshold: 10_000,
-    });
-    const got = await rx.waitFor((l) => l.received || l.error);
-    await rx.exit;
-    expect(got.error, got.message).toBeUndefined();
-    const [blob, hi] = got.received.payloads;
+    const received = await sendByLinkToMpy("conf.file.to.mpy", [["blob", big, "binary"], ["hi", "direct stays in memory", "text"]], [dir]);
+    const [blob, hi] = received.payloads;
     expect(blob[0]).toBe("blob");
     expect(blob[1].$file).toMatch(/link-1\.bin$/);
     fail(diff(new Uint8Array(readFileSync(blob[1].$file)), big, "downloaded into the device's file"));

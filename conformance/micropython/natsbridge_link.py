@@ -333,16 +333,23 @@ def fetch_into(url, target, max_retries=5, base_delay=100, max_delay=5000, corre
 
 # ------------------------------------------------------------------ smartsend / smartreceive hooks
 
-def upload_payload(upload, fileserver_url, dataname, b, cid, log):
-    nb.log_trace(cid, "Using link transport, uploading to fileserver", log)
+def _guarded(code, what, cid, fn, *args):
+    """fn(*args): a NatsBridgeError keeps its code and gets the correlation id, anything else
+    (OSError, a handler's bug) becomes code."""
     try:
-        res = upload(fileserver_url, dataname, b)
+        return fn(*args)
     except nb.NatsBridgeError as e:
         if e.correlation_id is None:
             e.correlation_id = cid
         raise e
     except Exception as e:
-        raise nb._err("UPLOAD_FAILED", "upload of " + nb.js_string(dataname) + " failed: " + str(e), cid)
+        raise nb._err(code, what + " failed: " + str(e), cid)
+
+
+def upload_payload(upload, fileserver_url, dataname, b, cid, log):
+    """smartsend's upload of one payload (the user's handler, or Plik); returns its URL."""
+    nb.log_trace(cid, "Using link transport, uploading to fileserver", log)
+    res = _guarded("UPLOAD_FAILED", "upload of " + nb.js_string(dataname), cid, upload, fileserver_url, dataname, b)
     url = res.get("url") if isinstance(res, dict) else None
     if not isinstance(res, dict) or res.get("status") != 200 or not isinstance(url, str) or not nb._is_web_url(url):
         raise nb._err("UPLOAD_FAILED", "Failed to upload data to fileserver: " + repr(res), cid)
@@ -352,31 +359,34 @@ def upload_payload(upload, fileserver_url, dataname, b, cid, log):
 
 
 def fetch_payload(p, t, cid, kw):
-    """Download a link payload. Returns the value when link_sink took it, else None with the
-    downloaded bytes left in p["_got"] as a region."""
+    """smartreceive's download of one link payload. Returns the value when link_sink took it,
+    else None with the downloaded bytes left in p["_got"] as a region."""
     name = p["dataname"]
-    size = p["size"]
-    sink = kw.get("link_sink")
-    try:
-        if sink is not None and (t in nb.BYTES_TYPES or t == "arrowtable"):
-            target = sink(name, size, t)
-            if target is not None:
-                n = fetch_into(p["data"], target, kw.get("max_retries", 5), kw.get("base_delay", 100),
-                               kw.get("max_delay", 5000), cid, size)
-                if size is not None and size != n:
-                    raise nb._err("DOWNLOAD_FAILED", "downloaded " + str(n) + " bytes for " + nb.js_string(name) + " but size says " + str(size), cid)
-                return target if isinstance(target, File) else memoryview(target)[:n]
-        download = kw.get("fileserver_download_handler") or fetch_with_backoff
-        got = download(p["data"], kw.get("max_retries", 5), kw.get("base_delay", 100), kw.get("max_delay", 5000), cid)
-    except nb.NatsBridgeError as e:
-        if e.correlation_id is None:
-            e.correlation_id = cid
-        raise e
-    except Exception as e:
-        raise nb._err("DOWNLOAD_FAILED", "download of " + nb.js_string(name) + " failed: " + str(e), cid)
+    got = _guarded("DOWNLOAD_FAILED", "download of " + nb.js_string(name), cid, _download, p, t, cid, kw)
     if not isinstance(got, (bytes, bytearray, memoryview)):
-        raise nb._err("DOWNLOAD_FAILED", "download handler returned no bytes for " + nb.js_string(name), cid)
-    if size is not None and size != len(got):
-        raise nb._err("DOWNLOAD_FAILED", "downloaded " + str(len(got)) + " bytes for " + nb.js_string(name) + " but size says " + str(size), cid)
+        return got  # link_sink's File or view
+    if p["size"] is not None and p["size"] != len(got):
+        raise nb._err("DOWNLOAD_FAILED", "downloaded " + str(len(got)) + " bytes for " + nb.js_string(name) + " but size says " + str(p["size"]), cid)
     p["_got"] = (got, 0, len(got))
     return None
+
+
+def _download(p, t, cid, kw):
+    """Into link_sink's target (a File, or a memoryview of its buffer), else the handler's bytes.
+    Without a handler and with a size, the body goes straight into one buffer of that size (a
+    longer body is DOWNLOAD_FAILED, not a bigger allocation)."""
+    size = p["size"]
+    retry = (kw.get("max_retries", 5), kw.get("base_delay", 100), kw.get("max_delay", 5000), cid)
+    sink = kw.get("link_sink")
+    target = sink(p["dataname"], size, t) if sink is not None and (t in nb.BYTES_TYPES or t == "arrowtable") else None
+    handler = kw.get("fileserver_download_handler")
+    if target is None and handler is None and size is not None:
+        target = bytearray(size)
+        n = fetch_into(p["data"], target, *retry, size=size)
+        return target if n == size else memoryview(target)[:n]
+    if target is not None:
+        n = fetch_into(p["data"], target, *retry, size=size)
+        if size is not None and size != n:
+            raise nb._err("DOWNLOAD_FAILED", "downloaded " + str(n) + " bytes for " + nb.js_string(p["dataname"]) + " but size says " + str(size), cid)
+        return target if isinstance(target, File) else memoryview(target)[:n]
+    return (handler or fetch_with_backoff)(p["data"], *retry)

@@ -600,16 +600,21 @@ class _Reader:
             i = self.ws(i)
             v, i = self.value(i, depth, inner)
             out.append(v)
-            i = self.ws(i)
-            if i >= self.n:
-                raise ValueError("unterminated array")
-            c = b[i]
-            if c == 0x2C:
-                i += 1
-            elif c == 0x5D:
-                return out, i + 1
-            else:
-                raise ValueError("expected , or ] at %d" % i)
+            i, done = self.sep(i, 0x5D)
+            if done:
+                return out, i
+
+    def sep(self, i, close):
+        """After an item: (index past ",", False) or (index past the closing bracket, True)."""
+        i = self.ws(i)
+        if i >= self.n:
+            raise ValueError("unterminated " + ("array" if close == 0x5D else "object"))
+        c = self.b[i]
+        if c == 0x2C:
+            return i + 1, False
+        if c == close:
+            return i + 1, True
+        raise ValueError("expected , or %s at %d" % (chr(close), i))
 
     def obj(self, i, depth, where):
         if depth > _MAX_DEPTH:
@@ -636,16 +641,9 @@ class _Reader:
             if k in out:
                 del out[k]  # last one wins, as in JSON.parse; keeps the order JS would report
             out[k] = v
-            i = self.ws(i)
-            if i >= n:
-                raise ValueError("unterminated object")
-            c = b[i]
-            if c == 0x2C:
-                i += 1
-            elif c == 0x7D:
-                return out, i + 1
-            else:
-                raise ValueError("expected , or } at %d" % i)
+            i, done = self.sep(i, 0x7D)
+            if done:
+                return out, i
 
 
 # ------------------------------------------------------------------ JSON (JS-compatible writer)
