@@ -339,4 +339,70 @@ except nb.NatsBridgeError as err:
     expect(sent).toContain(String.raw`\r\nPING\r\nSUB dev.1 1\r\nPONG\r\nPUB dev.out r.1 3\r\nxyz\r\nPING\r\n`);
     expect(out[5]).toBe("too large ENVELOPE_TOO_LARGE");
   });
+
+  it("a hostile server or message: coded errors, bounded memory, the receive buffer decoded in place", async () => {
+    const out = await runPython(`
+import natsbridge_mpy as nb
+
+class FakeSock:
+    def __init__(self, chunks):
+        self.chunks = list(chunks)
+    def settimeout(self, t):
+        pass
+    def recv(self, n):
+        if not self.chunks:
+            raise OSError(110)
+        c = self.chunks.pop(0)
+        if len(c) > n:
+            self.chunks.insert(0, c[n:])
+            c = c[:n]
+        return c
+    def sendall(self, b):
+        pass
+    def close(self):
+        pass
+
+INFO = b'INFO {"server_id":"X","max_payload":4096}\\r\\n'
+
+def client(*chunks):
+    c = nb.NATSClient("nats://h:1", sock=FakeSock((INFO, b"PONG\\r\\n") + chunks), timeout=0.2)
+    c.connect()
+    c.subscribe("s")
+    return c
+
+def attempt(label, *chunks):
+    try:
+        m = client(*chunks).next_msg(0.5)
+        env = nb.smartreceive(m)
+        print(label, "accepted", env["payloads"])
+    except nb.NatsBridgeError as e:
+        print(label, e.code)
+
+attempt("size over max_payload", b"MSG s 1 999999999\\r\\n")
+attempt("body without CRLF", b"MSG s 1 3\\r\\nabcXY")
+attempt("endless line", *([b"x" * 4096] * 20))
+
+def envelope(data):
+    return (b'{"correlation_id":"c","msg_id":"m","timestamp":"2026-03-13T07:02:50.443Z","send_to":"s",'
+            b'"payloads":[{"dataname":"b","payload_type":"binary","transport":"direct","data":"' + data + b'"}]}')
+
+def msg(body):
+    return b"MSG s 1 " + str(len(body)).encode() + b"\\r\\n" + body + b"\\r\\n"
+
+attempt("bad base64", msg(envelope(b"AAA*")))
+attempt("not UTF-8 in data", msg(envelope(b"AA\\xff\\xfe")))
+c = client(msg(envelope(b"aGVsbG8gYm9hcmQ=")))
+m = c.next_msg(0.5)
+v = nb.smartreceive(m)["payloads"][0][1]
+print("in place", type(v).__name__, bytes(v), bytes(m.data).find(b"hello board") > 0)  # over its base64
+`);
+    expect(out).toEqual([
+      "size over max_payload NATS_CONNECTION_FAILED",
+      "body without CRLF NATS_CONNECTION_FAILED",
+      "endless line NATS_CONNECTION_FAILED",
+      "bad base64 DESERIALIZATION_ERROR",
+      "not UTF-8 in data INVALID_ENVELOPE",
+      "in place memoryview b'hello board' True",
+    ]);
+  });
 });
