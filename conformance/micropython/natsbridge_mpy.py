@@ -389,15 +389,6 @@ def b64_decode_into(src, start, end, out, o):
     return o - o0
 
 
-def b64decode(s):
-    """base64 text (str or bytes-like) -> bytes (a convenience; messages decode in place)."""
-    if isinstance(s, str):
-        s = s.encode()
-    out = bytearray(len(s) // 4 * 3 + 3)
-    n = b64_decode_into(s, 0, len(s), out, 0)
-    return bytes(memoryview(out)[:n])
-
-
 # ------------------------------------------------------------------ JSON (strict reader)
 
 _ESCAPES = {0x22: '"', 0x5C: "\\", 0x2F: "/", 0x62: "\b", 0x66: "\f", 0x6E: "\n", 0x72: "\r", 0x74: "\t"}
@@ -1446,19 +1437,7 @@ def fetch_with_backoff(url, max_retries=5, base_delay=100, max_delay=5000, corre
     return fetch(url, max_retries, base_delay, max_delay, correlation_id)
 
 
-class NATSBridge:
-    """The seeds' class-style facade."""
-
-    def __init__(self, broker_url=None, fileserver_url=None):
-        self.broker_url = broker_url or DEFAULT_BROKER_URL
-        self.fileserver_url = fileserver_url or DEFAULT_FILESERVER_URL
-
-    def smartsend(self, subject, data, **kw):
-        if kw.get("broker_url") is None:
-            kw["broker_url"] = self.broker_url
-        if kw.get("fileserver_url") is None:
-            kw["fileserver_url"] = self.fileserver_url
-        return smartsend(subject, data, **kw)
-
-    def smartreceive(self, msg, **kw):
-        return smartreceive(msg, **kw)
+def NATSBridge(broker_url=None, fileserver_url=None):
+    """The seeds' class-style facade (natsbridge_nats.NATSBridge, loaded on first use)."""
+    from natsbridge_nats import NATSBridge as B
+    return B(broker_url, fileserver_url)

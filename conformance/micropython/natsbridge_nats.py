@@ -5,6 +5,7 @@
 # largest message read; envelopes go out in pieces (publish_parts), never joined.
 import time
 
+import natsbridge_mpy as nb
 from natsbridge_mpy import (DEFAULT_BROKER_URL, DEFAULT_MAX_PAYLOAD, VERSION, _IS_MICROPYTHON,
                             _err, _is_int_number, js_string, json_loads, uuid4, write_parts)
 
@@ -574,3 +575,21 @@ def _sleep_ms(ms):
         f(int(ms))
     else:
         time.sleep(ms / 1000.0)
+
+
+class NATSBridge:
+    """The seeds' class-style facade."""
+
+    def __init__(self, broker_url=None, fileserver_url=None):
+        self.broker_url = broker_url or DEFAULT_BROKER_URL
+        self.fileserver_url = fileserver_url or nb.DEFAULT_FILESERVER_URL
+
+    def smartsend(self, subject, data, **kw):
+        if kw.get("broker_url") is None:
+            kw["broker_url"] = self.broker_url
+        if kw.get("fileserver_url") is None:
+            kw["fileserver_url"] = self.fileserver_url
+        return nb.smartsend(subject, data, **kw)
+
+    def smartreceive(self, msg, **kw):
+        return nb.smartreceive(msg, **kw)
