@@ -281,9 +281,8 @@ describe("natsbridge_mpy socket NATS client ⇄ natsbridge over nats-server", ()
   });
 });
 
-describe("natsbridge_mpy NATS protocol code on the MicroPython runtime (scripted socket)", () => {
-  it("parses INFO/MSG/PING/+OK/-ERR and writes CONNECT/SUB/PUB/PONG exactly", async () => {
-    const out = await runPython(`
+/** A socket that plays back the server's chunks (recv only, like the simplest ports) and keeps what was sent. */
+const FAKE_SOCK = `
 import natsbridge_mpy as nb
 
 class FakeSock:
@@ -304,6 +303,11 @@ class FakeSock:
         self.sent += bytes(b)
     def close(self):
         pass
+`;
+
+describe("natsbridge_mpy NATS protocol code on the MicroPython runtime (scripted socket)", () => {
+  it("parses INFO/MSG/PING/+OK/-ERR and writes CONNECT/SUB/PUB/PONG exactly", async () => {
+    const out = await runPython(FAKE_SOCK + `
 
 env, js = nb.smartsend("dev.1", [("m", "héllo", "text")], is_publish=False, correlation_id="c1")
 body = js.encode()
@@ -341,26 +345,7 @@ except nb.NatsBridgeError as err:
   });
 
   it("a hostile server or message: coded errors, bounded memory, the receive buffer decoded in place", async () => {
-    const out = await runPython(`
-import natsbridge_mpy as nb
-
-class FakeSock:
-    def __init__(self, chunks):
-        self.chunks = list(chunks)
-    def settimeout(self, t):
-        pass
-    def recv(self, n):
-        if not self.chunks:
-            raise OSError(110)
-        c = self.chunks.pop(0)
-        if len(c) > n:
-            self.chunks.insert(0, c[n:])
-            c = c[:n]
-        return c
-    def sendall(self, b):
-        pass
-    def close(self):
-        pass
+    const out = await runPython(FAKE_SOCK + `
 
 INFO = b'INFO {"server_id":"X","max_payload":4096}\\r\\n'
 
