@@ -122,7 +122,7 @@ function makeBridge(options: BridgeOptions, serializers: SerializerRegistry): Br
   };
   // Links are fetched only from the file server(s) this bridge is configured with, unless told more.
   const fileserverUrl = defaults.fileserver_url ?? DEFAULT_FILESERVER_URL;
-  const receiveCtx = { codec, serializers, defaultDownload: options.download ?? fetchWithBackoff, logSink, logFlag, fileserverUrl };
+  const receiveCtx = { runtime, codec, serializers, defaultDownload: options.download ?? fetchWithBackoff, logSink, logFlag, fileserverUrl };
 
   const bridge: Bridge = {
     smartsend: (subject, data, o) => {
