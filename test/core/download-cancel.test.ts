@@ -74,7 +74,7 @@ describe("a failed download cancels its siblings", () => {
     await until(() => bigStarted === 2, "both downloads to start");
     ctl.abort();
     const err = await receiving;
-    // The caller's own abort is what happened (ABORTED, as for smartsend), with the cut download as its cause.
+    // The caller's own abort is what happened (ABORTED, as for smartsend), not the download it cut short.
     expect(err.code).toBe("ABORTED");
     for (const { cut } of await Promise.all(bigStreams)) expect(cut).toBe(true);
   }, 30_000);
