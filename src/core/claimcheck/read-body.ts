@@ -65,21 +65,28 @@ export async function readBody(res: ResponseLike, limits: BodyLimits): Promise<U
     return checkExact(whole, expected);
   }
   const reader = stream.getReader();
+  // With the length known (the envelope's size, or a Content-Length within the cap) the body is
+  // copied into one buffer as it arrives, so each chunk is garbage at once: no list of chunks plus
+  // a second whole copy at the end (issue 9: at most input + output in memory).
+  const known = expected ?? declared;
+  const whole = known !== null && known <= cap ? new Uint8Array(known) : null;
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     if (!value) continue;
-    total += value.byteLength;
-    if (total > cap) {
+    if (total + value.byteLength > cap || (whole && total + value.byteLength > whole.byteLength)) {
       await reader.cancel().catch(() => undefined);
-      throw tooLong(`more than ${cap}`);
+      throw tooLong(`more than ${whole ? whole.byteLength : cap}`);
     }
-    chunks.push(value);
+    if (whole) whole.set(value, total);
+    else chunks.push(value);
+    total += value.byteLength;
     limits.onData?.(value);
     limits.onChunk?.();
   }
+  if (whole) return checkExact(total === whole.byteLength ? whole : whole.subarray(0, total), expected);
   return checkExact(concat(chunks, total), expected);
 }
 
