@@ -14,9 +14,17 @@ import { checkKeyValues, readSchema, type SchemaShape } from "./arrow-ipc-schema
  * data, run-end encoded and list-view types, metadata versions before V4, Tensor messages
  * (docs/wire-format.md).
  */
-export function checkArrowIpc(bytes: Uint8Array): void {
-  if (hasMagic(bytes, 0)) checkFile(bytes);
-  else checkStream(bytes);
+export function checkArrowIpc(bytes: Uint8Array): ArrowIpcSummary {
+  return hasMagic(bytes, 0) ? checkFile(bytes) : checkStream(bytes);
+}
+
+/** What the checked payload holds, as apache-arrow will read it. */
+export interface ArrowIpcSummary {
+  format: "file" | "stream";
+  /** Top-level fields of the schema. */
+  columns: number;
+  /** Rows over all record batches. */
+  rows: number;
 }
 
 // Schema.fbs MetadataVersion: V4 = 3 (0.8 … 0.17), V5 = 4 (1.0+).
@@ -84,7 +92,7 @@ function nonEmpty(s: SchemaShape): SchemaShape {
 
 /** Counts rows across batches against one cap, so many batches cannot add up beyond what the bytes hold. */
 class Reader {
-  private rows = 0;
+  rows = 0;
   readonly ctx: BatchContext;
 
   constructor(
@@ -122,16 +130,18 @@ class Reader {
 }
 
 /** Stream format: schema, then dictionary and record batches, then an optional end-of-stream marker. */
-function checkStream(bytes: Uint8Array): void {
+function checkStream(bytes: Uint8Array): ArrowIpcSummary {
   const first = readMessage(bytes, 0, bytes.length);
   if (first === "end" || "eos" in first) ipcFail("stream without a schema message");
-  const reader = new Reader(schemaOf(first), bytes.length, first.version);
+  const schema = schemaOf(first);
+  const reader = new Reader(schema, bytes.length, first.version);
+  const summary = (): ArrowIpcSummary => ({ format: "stream", columns: schema.fields.length, rows: reader.rows });
   for (let pos = first.end; ; ) {
     const m = readMessage(bytes, pos, bytes.length);
-    if (m === "end") return;
+    if (m === "end") return summary();
     if ("eos" in m) {
       if (m.eos !== bytes.length) ipcFail("bytes after the end-of-stream marker");
-      return;
+      return summary();
     }
     reader.apply(m);
     pos = m.end;
@@ -144,7 +154,7 @@ function checkStream(bytes: Uint8Array): void {
  * Footer { version: 0, schema: 1, dictionaries: 2, recordBatches: 3, custom_metadata: 4 };
  * struct Block { offset: int64, metaDataLength: int32, (pad), bodyLength: int64 } = 24 bytes.
  */
-function checkFile(bytes: Uint8Array): void {
+function checkFile(bytes: Uint8Array): ArrowIpcSummary {
   const n = bytes.length;
   if (n < 8 + 4 + 6 || !hasMagic(bytes, n - 6)) ipcFail("Arrow file without its closing magic");
   const footerLength = new DataView(bytes.buffer, bytes.byteOffset, n).getInt32(n - 10, true);
@@ -163,6 +173,7 @@ function checkFile(bytes: Uint8Array): void {
   const reader = new Reader(schema, n, version);
   for (const { m } of dictionaries) reader.apply(m);
   for (const { m } of batches) reader.apply(m);
+  return { format: "file", columns: schema.fields.length, rows: reader.rows };
 }
 
 interface Located {

@@ -1,0 +1,89 @@
+/**
+ * Child process of test/core/arrow-ipc-check.test.ts (run with `node --import tsx`): every
+ * single-byte replacement (all 255 other values, which includes every bit flip), insertion and
+ * deletion of a small valid Arrow IPC payload in the file and the stream format goes through the
+ * arrowtable deserializer. Each outcome must be either
+ *   - a coded DESERIALIZATION_ERROR, or
+ *   - a table whose rows and columns are what the structural check counted, no more rows than
+ *     8 per payload byte, and every cell of which can be read without an exception.
+ * Argument: file | stream. Prints one JSON line: counts per outcome and the first offending inputs.
+ * The parent runs it under a watchdog, so an input that hangs apache-arrow fails the test.
+ */
+import { tableToIPC, vectorFromArray, Dictionary, Int32, Utf8, Table } from "apache-arrow";
+import { isNatsBridgeError } from "../../src/core/errors.js";
+import { checkArrowIpc } from "../../src/core/serializers/arrow-ipc-check.js";
+import { arrowtable } from "../../src/core/serializers/arrowtable.js";
+
+function sampleTable(): Table {
+  return new Table({
+    id: vectorFromArray([1, null, 3], new Int32()),
+    tag: vectorFromArray(["a", "bc", "a"], new Dictionary(new Utf8(), new Int32())),
+  });
+}
+
+interface Tally {
+  inputs: number;
+  accepted: number;
+  refused: number;
+  failures: string[];
+}
+
+async function outcome(bytes: Uint8Array, label: string, t: Tally): Promise<void> {
+  t.inputs++;
+  let table: Table;
+  try {
+    table = await arrowtable.deserialize(bytes);
+  } catch (e) {
+    if (isNatsBridgeError(e, "DESERIALIZATION_ERROR")) t.refused++;
+    else t.failures.push(`${label}: uncoded ${(e as Error)?.name}: ${(e as Error)?.message}`);
+    return;
+  }
+  t.accepted++;
+  const why = acceptedButWrong(bytes, table);
+  if (why) t.failures.push(`${label}: ${why}`);
+}
+
+function acceptedButWrong(bytes: Uint8Array, table: Table): string | undefined {
+  if (table.numRows > bytes.length * 8) return `table claims ${table.numRows} rows from ${bytes.length} bytes`;
+  const s = checkArrowIpc(bytes);
+  if (table.numRows !== s.rows || table.numCols !== s.columns) return `table ${table.numRows}x${table.numCols}, check counted ${s.rows}x${s.columns}`;
+  try {
+    for (let c = 0; c < table.numCols; c++) {
+      const col = table.getChildAt(c)!;
+      if (col.length !== table.numRows) return `column ${c} has ${col.length} rows of ${table.numRows}`;
+      for (let i = 0; i < col.length; i++) col.get(i);
+    }
+  } catch (e) {
+    return `reading a cell threw ${(e as Error)?.name}: ${(e as Error)?.message}`;
+  }
+  return undefined;
+}
+
+async function sweep(valid: Uint8Array, format: string): Promise<Tally> {
+  const t: Tally = { inputs: 0, accepted: 0, refused: 0, failures: [] };
+  const m = new Uint8Array(valid.length + 1);
+  for (let at = 0; at < valid.length; at++) {
+    const replaced = valid.slice();
+    for (let v = 0; v < 256; v++) {
+      if (v === valid[at]) continue;
+      replaced[at] = v;
+      await outcome(replaced, `${format} [${at}]=${v}`, t);
+    }
+    for (const v of [0x00, 0xff, valid[at]!]) {
+      m.set(valid.subarray(0, at));
+      m[at] = v;
+      m.set(valid.subarray(at), at + 1);
+      await outcome(m.slice(), `${format} insert ${v} at ${at}`, t);
+    }
+    const deleted = new Uint8Array(valid.length - 1);
+    deleted.set(valid.subarray(0, at));
+    deleted.set(valid.subarray(at + 1), at);
+    await outcome(deleted, `${format} delete ${at}`, t);
+    if (t.failures.length > 20) break;
+  }
+  return t;
+}
+
+const format = process.argv[2] === "stream" ? "stream" : "file";
+const valid = tableToIPC(sampleTable(), format);
+process.stdout.write(JSON.stringify({ format, bytes: valid.length, ...(await sweep(valid, format)) }) + "\n");
