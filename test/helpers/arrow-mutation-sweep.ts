@@ -45,7 +45,12 @@ async function outcome(bytes: Uint8Array, label: string, t: Tally): Promise<void
 
 function acceptedButWrong(bytes: Uint8Array, table: Table): string | undefined {
   if (table.numRows > bytes.length * 8) return `table claims ${table.numRows} rows from ${bytes.length} bytes`;
-  const s = checkArrowIpc(bytes);
+  let s: ReturnType<typeof checkArrowIpc>;
+  try {
+    s = checkArrowIpc(bytes);
+  } catch (e) {
+    return `read as a table although the check refuses it (${(e as Error).message})`;
+  }
   if (table.numRows !== s.rows || table.numCols !== s.columns) return `table ${table.numRows}x${table.numCols}, check counted ${s.rows}x${s.columns}`;
   try {
     for (let c = 0; c < table.numCols; c++) {

@@ -1,6 +1,7 @@
 import type { Table } from "apache-arrow";
 import { NatsBridgeError } from "../errors.js";
-import { checkArrowIpc } from "./arrow-ipc-check.js";
+import { adoptForeignTable } from "./arrow-adopt.js";
+import { checkArrowIpc, type ArrowIpcSummary } from "./arrow-ipc-check.js";
 import type { Serializer } from "./registry.js";
 
 type Arrow = typeof import("apache-arrow");
@@ -15,8 +16,17 @@ export function loadArrow(): Promise<Arrow> {
   return arrowModule;
 }
 
+/** Duck-typed, so a Table from another copy of apache-arrow is recognised too (then adopted). */
 const isTable = (v: unknown): v is Table =>
   typeof v === "object" && v !== null && "schema" in v && "batches" in v && typeof (v as Table).getChild === "function";
+
+/**
+ * Built by our copy of apache-arrow: a real prototype chain (apache-arrow ≥ 21 makes `instanceof
+ * Table` true for any copy's Table, via Symbol.hasInstance) and column types of our DataType
+ * class (which has no such override), the ones our writer recognises.
+ */
+const isOwnTable = (arrow: Arrow, t: Table): boolean =>
+  Object.prototype.isPrototypeOf.call(arrow.Table.prototype, t) && t.schema.fields.every((f) => f.type instanceof arrow.DataType);
 
 /**
  * Sent in the IPC *file* format: the seeds' Python reader uses pyarrow.ipc.open_file, which cannot
@@ -26,14 +36,17 @@ export const arrowtable: Serializer<unknown, Table> = {
   async serialize(data) {
     const arrow = await loadArrow();
     let table: Table;
-    if (isTable(data)) table = data;
+    if (isTable(data)) table = isOwnTable(arrow, data) ? data : adoptForeignTable(arrow, data);
     else if (Array.isArray(data)) table = rowsToTable(arrow, data);
     else throw new NatsBridgeError("SERIALIZATION_ERROR", "arrowtable data must be an apache-arrow Table or an array of row objects");
+    let bytes: Uint8Array;
     try {
-      return arrow.tableToIPC(table, "file");
+      bytes = arrow.tableToIPC(table, "file");
     } catch (e) {
       throw new NatsBridgeError("SERIALIZATION_ERROR", `cannot write Arrow IPC: ${(e as Error).message}`, { cause: e });
     }
+    checkWritten(bytes, table);
+    return bytes;
   },
   async deserialize(bytes) {
     const arrow = await loadArrow();
@@ -48,6 +61,19 @@ export const arrowtable: Serializer<unknown, Table> = {
     }
   },
 };
+
+/** What we publish passes the same check as what we receive: bytes no reader can read are never sent. */
+function checkWritten(bytes: Uint8Array, table: Table): void {
+  let written: ArrowIpcSummary;
+  try {
+    written = checkArrowIpc(bytes);
+  } catch (e) {
+    throw new NatsBridgeError("SERIALIZATION_ERROR", `apache-arrow wrote invalid Arrow IPC for this Table: ${(e as Error).message}`, { cause: e });
+  }
+  if (written.rows !== table.numRows || written.columns !== table.numCols) {
+    throw new NatsBridgeError("SERIALIZATION_ERROR", `apache-arrow wrote ${written.rows}x${written.columns} for a ${table.numRows}x${table.numCols} Table`);
+  }
+}
 
 function looksLikeArrowIpc(b: Uint8Array): boolean {
   if (b.length < 8) return false;
