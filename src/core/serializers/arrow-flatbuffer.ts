@@ -9,10 +9,17 @@ import { NatsBridgeError } from "../errors.js";
 export class FlatBuffer {
   private readonly dv: DataView;
   readonly length: number;
+  /**
+   * Tables and vectors a reader may still visit. Each one a valid buffer holds is distinct and
+   * starts with 4 bytes of its own (soffset or length), so a walk needs at most length/4 visits;
+   * more means tables or vectors shared to multiply the work (a DAG), which is refused.
+   */
+  private visits: number;
 
   constructor(bytes: Uint8Array) {
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.length = bytes.byteLength;
+    this.visits = Math.floor(bytes.byteLength / 4);
   }
 
   /** The root table: a uoffset at byte 0. */
@@ -22,6 +29,7 @@ export class FlatBuffer {
 
   /** A table at `pos`: its soffset leads back to a vtable whose declared sizes fit the buffer. */
   table(pos: number): FbTable {
+    this.visit();
     this.at(pos, 4);
     const vt = pos - this.dv.getInt32(pos, true);
     this.at(vt, 4);
@@ -88,6 +96,7 @@ export class FlatBuffer {
   vector(t: FbTable, id: number, width: number): FbVector | undefined {
     const p = this.ref(t, id);
     if (p < 0) return undefined;
+    this.visit();
     const n = this.dv.getUint32(this.at(p, 4), true);
     if (p + 4 + n * width > this.length) ipcFail("flatbuffer vector longer than its buffer");
     return { at: p + 4, n };
@@ -103,6 +112,10 @@ export class FlatBuffer {
   checkString(t: FbTable, id: number): void {
     const v = this.vector(t, id, 1);
     if (v && v.at + v.n >= this.length) ipcFail("flatbuffer string out of bounds");
+  }
+
+  private visit(): void {
+    if (--this.visits < 0) ipcFail("flatbuffer tables are shared to multiply the work");
   }
 
   private at(pos: number, width: number): number {

@@ -44,23 +44,20 @@ export function readSchema(fb: FlatBuffer, schema: FbTable): SchemaShape {
   if (fb.i16(schema, 0, 0) !== 0) ipcFail("big-endian Arrow data is not accepted");
   checkKeyValues(fb, schema, 2);
   const out: SchemaShape = { fields: [], dictionaries: new Map() };
-  // Every field a valid schema holds is a distinct table reached through a 4-byte offset, so more
-  // visits than that mean tables shared to multiply the work (a DAG): refused.
-  const budget = { visits: Math.floor(fb.length / 4) };
+  // Fields shared between parents (a DAG) run out of the FlatBuffer's visit budget.
   const fields = fb.vector(schema, 1, 4);
-  for (let i = 0; i < (fields?.n ?? 0); i++) out.fields.push(readField(fb, fb.tableAt(fields!, i), 1, budget, out.dictionaries));
+  for (let i = 0; i < (fields?.n ?? 0); i++) out.fields.push(readField(fb, fb.tableAt(fields!, i), 1, out.dictionaries));
   return out;
 }
 
 /** Field { name: 0, nullable: 1, type_type: 2, type: 3, dictionary: 4, children: 5, custom_metadata: 6 }. */
-function readField(fb: FlatBuffer, f: FbTable, depth: number, budget: { visits: number }, dicts: Map<number, FieldShape>): FieldShape {
+function readField(fb: FlatBuffer, f: FbTable, depth: number, dicts: Map<number, FieldShape>): FieldShape {
   if (depth > MAX_NESTING) ipcFail(`fields nested deeper than ${MAX_NESTING} levels`);
-  if (--budget.visits < 0) ipcFail("schema has more fields than its bytes can hold");
   fb.checkString(f, 0);
   checkKeyValues(fb, f, 6);
   const childVec = fb.vector(f, 5, 4);
   const children: FieldShape[] = [];
-  for (let i = 0; i < (childVec?.n ?? 0); i++) children.push(readField(fb, fb.tableAt(childVec!, i), depth + 1, budget, dicts));
+  for (let i = 0; i < (childVec?.n ?? 0); i++) children.push(readField(fb, fb.tableAt(childVec!, i), depth + 1, dicts));
   const layout = readLayout(fb, fb.u8(f, 2, T.NONE), fb.sub(f, 3), children);
   const shape: FieldShape = { layout, children };
   const enc = fb.sub(f, 4);
