@@ -1,19 +1,29 @@
 import type { Table } from "apache-arrow";
 import { NatsBridgeError } from "../errors.js";
-import { adoptForeignTable } from "./arrow-adopt.js";
-import { checkArrowIpc, type ArrowIpcSummary } from "./arrow-ipc-check.js";
+import type { ArrowIpcSummary } from "./arrow-ipc-check.js";
 import type { Serializer } from "./registry.js";
 
 type Arrow = typeof import("apache-arrow");
-let arrowModule: Promise<Arrow> | undefined;
+interface ArrowTools {
+  arrow: Arrow;
+  checkArrowIpc: typeof import("./arrow-ipc-check.js").checkArrowIpc;
+  adoptForeignTable: typeof import("./arrow-adopt.js").adoptForeignTable;
+}
+let arrowTools: Promise<ArrowTools> | undefined;
 
-/** apache-arrow is large; it is loaded the first time an arrowtable payload is seen, not at import. */
-export function loadArrow(): Promise<Arrow> {
-  arrowModule ??= import("apache-arrow").catch((e) => {
-    arrowModule = undefined;
-    throw new NatsBridgeError("SERIALIZATION_ERROR", "arrowtable needs the apache-arrow package", { cause: e });
-  });
-  return arrowModule;
+/**
+ * apache-arrow is large, and the IPC check and Table adoption are only needed with it: all are
+ * loaded the first time an arrowtable payload is seen, not at import (a separate chunk in bundles).
+ */
+function loadArrow(): Promise<ArrowTools> {
+  arrowTools ??= Promise.all([import("apache-arrow"), import("./arrow-ipc-check.js"), import("./arrow-adopt.js")]).then(
+    ([arrow, check, adopt]) => ({ arrow, checkArrowIpc: check.checkArrowIpc, adoptForeignTable: adopt.adoptForeignTable }),
+    (e) => {
+      arrowTools = undefined;
+      throw new NatsBridgeError("SERIALIZATION_ERROR", "arrowtable needs the apache-arrow package", { cause: e });
+    },
+  );
+  return arrowTools;
 }
 
 /** Duck-typed, so a Table from another copy of apache-arrow is recognised too (then adopted). */
@@ -34,7 +44,7 @@ const isOwnTable = (arrow: Arrow, t: Table): boolean =>
  */
 export const arrowtable: Serializer<unknown, Table> = {
   async serialize(data) {
-    const arrow = await loadArrow();
+    const { arrow, adoptForeignTable, checkArrowIpc } = await loadArrow();
     let table: Table;
     if (isTable(data)) table = isOwnTable(arrow, data) ? data : adoptForeignTable(arrow, data);
     else if (Array.isArray(data)) table = rowsToTable(arrow, data);
@@ -45,11 +55,11 @@ export const arrowtable: Serializer<unknown, Table> = {
     } catch (e) {
       throw new NatsBridgeError("SERIALIZATION_ERROR", `cannot write Arrow IPC: ${(e as Error).message}`, { cause: e });
     }
-    checkWritten(bytes, table);
+    checkWritten(checkArrowIpc, bytes, table);
     return bytes;
   },
   async deserialize(bytes) {
-    const arrow = await loadArrow();
+    const { arrow, checkArrowIpc } = await loadArrow();
     if (!looksLikeArrowIpc(bytes)) throw new NatsBridgeError("DESERIALIZATION_ERROR", "arrowtable payload is not Arrow IPC (file or stream format)");
     // apache-arrow trusts every length it reads (a flipped byte can make it spin for minutes):
     // the structure is checked first, bounded by the payload size.
@@ -63,7 +73,7 @@ export const arrowtable: Serializer<unknown, Table> = {
 };
 
 /** What we publish passes the same check as what we receive: bytes no reader can read are never sent. */
-function checkWritten(bytes: Uint8Array, table: Table): void {
+function checkWritten(checkArrowIpc: ArrowTools["checkArrowIpc"], bytes: Uint8Array, table: Table): void {
   let written: ArrowIpcSummary;
   try {
     written = checkArrowIpc(bytes);
