@@ -62,6 +62,12 @@ describe("arrowtable: a Table from another copy of apache-arrow", () => {
     expect(back.schema.fields.map((f) => String(f.type))).toEqual(table.schema.fields.map((f) => String(f.type)));
   });
 
+  it("our Table holding a column built by the other copy is adopted too", async () => {
+    const mixed = new arrow.Table({ id: arrow.vectorFromArray([1, 2], new arrow.Int32()), tag: foreign.arrow.vectorFromArray(["a", "b"], new foreign.arrow.Dictionary(new foreign.arrow.Utf8(), new foreign.arrow.Int32())) as any });
+    const back = await arrowtable.deserialize(await arrowtable.serialize(mixed));
+    expect(rowsOf(back)).toEqual([{ id: 1, tag: "a" }, { id: 2, tag: "b" }]);
+  });
+
   it("a table from our own copy is written as before", async () => {
     const table = everyType(arrow);
     expect(await arrowtable.serialize(table)).toEqual(arrow.tableToIPC(table, "file"));

@@ -1,4 +1,4 @@
-import type { Table } from "apache-arrow";
+import type { DataType, Table } from "apache-arrow";
 import { NatsBridgeError } from "../errors.js";
 import type { ArrowIpcSummary } from "./arrow-ipc-check.js";
 import type { Serializer } from "./registry.js";
@@ -36,7 +36,14 @@ const isTable = (v: unknown): v is Table =>
  * class (which has no such override), the ones our writer recognises.
  */
 const isOwnTable = (arrow: Arrow, t: Table): boolean =>
-  Object.prototype.isPrototypeOf.call(arrow.Table.prototype, t) && t.schema.fields.every((f) => f.type instanceof arrow.DataType);
+  Object.prototype.isPrototypeOf.call(arrow.Table.prototype, t) && t.schema.fields.every((f) => isOwnType(arrow, f.type));
+
+/** The type, its children's and its dictionary value type are all our DataType's. */
+function isOwnType(arrow: Arrow, t: DataType): boolean {
+  if (!(t instanceof arrow.DataType)) return false;
+  const values = (t as { dictionary?: DataType }).dictionary;
+  return (t.children ?? []).every((c) => isOwnType(arrow, c.type)) && (values === undefined || isOwnType(arrow, values));
+}
 
 /**
  * Sent in the IPC *file* format: the seeds' Python reader uses pyarrow.ipc.open_file, which cannot
