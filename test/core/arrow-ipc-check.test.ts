@@ -4,6 +4,8 @@
  * fails the test instead of freezing the suite.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Field, Int32, List, Null, Schema, Struct, Table, makeData, RecordBatch, tableFromIPC, tableToIPC, vectorFromArray } from "apache-arrow";
@@ -172,4 +174,18 @@ describe("arrowtable: valid Arrow IPC from pyarrow is accepted, documented excep
   it.each(refused.map((v) => [`${v.name} (${v.format})`, v] as const))("refused: %s", async (_, v) => {
     expect(await codeOf(new Uint8Array(Buffer.from(v.b64, "base64")))).toBe("DESERIALIZATION_ERROR");
   });
+
+  it("every bit flip of pyarrow payloads of the intricate types: a coded refusal or a table whose every cell reads", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "natsbridge-arrow-"));
+    try {
+      await writeFile(join(dir, "payloads.json"), r.stdout);
+      const names = ["dense_union", "sparse_union", "date64", "map", "utf8_view", "binary_view", "list_of_dict", "large_list", "fsl", "struct", "dict-delta", "legacy-stream-v4"];
+      const got = await runWatched(helper("arrow-mutation-sweep.ts"), ["pyarrow", join(dir, "payloads.json"), ...names], 90_000);
+      expect(got.failures).toEqual([]);
+      expect(got.inputs).toBe(got.bytes * 8);
+      expect(got.accepted).toBeGreaterThan(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

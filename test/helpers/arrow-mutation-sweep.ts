@@ -7,9 +7,11 @@
  *   - a coded DESERIALIZATION_ERROR, or
  *   - a table whose rows and columns are what the structural check counted, no more rows than
  *     8 per payload byte, and every cell of which can be read without an exception.
- * Arguments: file | stream, optionally --all-values. Prints one JSON line: counts per outcome and the first offending inputs.
+ * Arguments: file | stream, optionally --all-values; or `pyarrow <fixture.json> <name>...`: every
+ * bit flip of the named stream-format payloads written by test/fixtures/arrow_valid_payloads.py. Prints one JSON line: counts per outcome and the first offending inputs.
  * The parent runs it under a watchdog, so an input that hangs apache-arrow fails the test.
  */
+import { readFileSync } from "node:fs";
 import { tableToIPC, vectorFromArray, Dictionary, Int32, Utf8, Table } from "apache-arrow";
 import { isNatsBridgeError } from "../../src/core/errors.js";
 import { checkArrowIpc } from "../../src/core/serializers/arrow-ipc-check.js";
@@ -97,6 +99,32 @@ async function sweep(valid: Uint8Array, format: string): Promise<Tally> {
   return t;
 }
 
-const format = process.argv.includes("stream") ? "stream" : "file";
-const valid = tableToIPC(sampleTable(), format);
-process.stdout.write(JSON.stringify({ format, bytes: valid.length, ...(await sweep(valid, format)) }) + "\n");
+/** Bit flips only, at every byte: for the pyarrow payloads of many types. */
+async function flipBits(valid: Uint8Array, label: string, t: Tally): Promise<void> {
+  const flipped = valid.slice();
+  for (let at = 0; at < valid.length && t.failures.length <= 20; at++) {
+    for (let i = 0; i < 8; i++) {
+      flipped[at] = valid[at]! ^ (1 << i);
+      await outcome(flipped, `${label} [${at}] bit ${i}`, t);
+    }
+    flipped[at] = valid[at]!;
+  }
+}
+
+if (process.argv[2] === "pyarrow") {
+  // pyarrow payloads (test/fixtures/arrow_valid_payloads.py output, path in argv[3]) named in argv[4..]
+  const { valid } = JSON.parse(readFileSync(process.argv[3]!, "utf8")) as { valid: Array<{ name: string; format: string; b64: string }> };
+  const names = process.argv.slice(4);
+  const t: Tally = { inputs: 0, accepted: 0, refused: 0, failures: [] };
+  let bytes = 0;
+  for (const v of valid.filter((v) => names.includes(v.name) && v.format === "stream")) {
+    const b = new Uint8Array(Buffer.from(v.b64, "base64"));
+    bytes += b.length;
+    await flipBits(b, v.name, t);
+  }
+  process.stdout.write(JSON.stringify({ format: "pyarrow stream", bytes, ...t }) + "\n");
+} else {
+  const format = process.argv.includes("stream") ? "stream" : "file";
+  const valid = tableToIPC(sampleTable(), format);
+  process.stdout.write(JSON.stringify({ format, bytes: valid.length, ...(await sweep(valid, format)) }) + "\n");
+}

@@ -102,10 +102,12 @@ function checkNode(f: FieldShape, cur: BatchCursor, ctx: BatchContext): number {
   switch (layout.kind) {
     case "null": // no buffers at all
       return n;
-    case "fixed":
-      validity(cur, n, nulls);
-      need(cur.buffer(), Math.ceil((n * layout.bits) / 8));
+    case "fixed": {
+      const valid = validity(cur, n, nulls);
+      const values = need(cur.buffer(), Math.ceil((n * layout.bits) / 8));
+      if (layout.safeInt64) checkSafeInt64(values, n, valid);
       return n;
+    }
     case "binary": {
       validity(cur, n, nulls);
       const offsets = cur.buffer();
@@ -193,6 +195,15 @@ function checkViews(b: Uint8Array, n: number, data: number[], valid: Uint8Array 
     const buf = dv.getInt32(16 * i + 8, true);
     const off = dv.getInt32(16 * i + 12, true);
     if (buf < 0 || buf >= data.length || off < 0 || off + len > data[buf]!) ipcFail("view points outside its data buffers");
+  }
+}
+
+/** Every non-null int64 value is a safe integer (what apache-arrow can turn into a Number). */
+function checkSafeInt64(b: Uint8Array, n: number, valid: Uint8Array | undefined): void {
+  const dv = view(b);
+  for (let i = 0; i < n; i++) {
+    if (valid && !bit(valid, i)) continue;
+    if (!Number.isSafeInteger(dv.getInt32(8 * i + 4, true) * 2 ** 32 + dv.getUint32(8 * i, true))) ipcFail("date64 value beyond ±(2^53 - 1) ms");
   }
 }
 

@@ -7,7 +7,7 @@ import { ipcFail, type FbTable, type FlatBuffer } from "./arrow-flatbuffer.js";
  */
 export type Layout =
   | { kind: "null" } // no buffers
-  | { kind: "fixed"; bits: number } // validity, values of `bits` each (Bool: 1)
+  | { kind: "fixed"; bits: number; safeInt64?: true } // validity, values of `bits` each (Bool: 1)
   | { kind: "binary"; offsetBytes: 4 | 8 } // validity, offsets, data
   | { kind: "view" } // validity, 16-byte views, variadic data buffers
   | { kind: "list"; offsetBytes: 4 | 8 } // validity, offsets; one child (List, LargeList, Map)
@@ -98,7 +98,8 @@ function readLayout(fb: FlatBuffer, typeId: number, t: FbTable | undefined, chil
     case T.Decimal: // Decimal { precision: 0, scale: 1, bitWidth: 2 = 128 }
       return { kind: "fixed", bits: oneOf(fb.i32(need(), 2, 128), [32, 64, 128, 256], "decimal width") };
     case T.Date: // Date { unit: 0 = MILLISECOND } DAY: int32, MILLISECOND: int64
-      return { kind: "fixed", bits: [32, 64][oneOf(fb.i16(need(), 0, 1), [0, 1], "date unit")]! };
+      // apache-arrow reads date64 cells as Numbers and throws a TypeError beyond ±(2^53 - 1)
+      return oneOf(fb.i16(need(), 0, 1), [0, 1], "date unit") === 0 ? { kind: "fixed", bits: 32 } : { kind: "fixed", bits: 64, safeInt64: true };
     case T.Time: // Time { unit: 0, bitWidth: 1 = 32 }
       oneOf(fb.i16(need(), 0, 1), [0, 1, 2, 3], "time unit");
       return { kind: "fixed", bits: oneOf(fb.i32(need(), 1, 32), [32, 64], "time width") };
@@ -155,15 +156,15 @@ function readLayout(fb: FlatBuffer, typeId: number, t: FbTable | undefined, chil
   }
 }
 
-/** Union { mode: 0 (Sparse, Dense), typeIds: 1 } — type ids default to the child positions. */
+/** Union { mode: 0 (Sparse, Dense), typeIds: 1 }. */
 function readUnion(fb: FlatBuffer, t: FbTable, childCount: number): Layout {
   const mode = oneOf(fb.i16(t, 0, 0), [0, 1], "union mode");
-  const ids = fb.vector(t, 1, 4);
+  // Without typeIds the spec means child positions, but apache-arrow maps no type id at all and
+  // then fails on every cell: refused (pyarrow and apache-arrow always write them).
+  const ids = fb.vector(t, 1, 4) ?? ipcFail("union without type ids");
+  if (ids.n !== childCount) ipcFail("union type ids do not match its children");
   const typeIds: number[] = [];
-  if (ids) {
-    if (ids.n !== childCount) ipcFail("union type ids do not match its children");
-    for (let i = 0; i < ids.n; i++) typeIds.push(oneOfRange(fb.int32At(ids.at + 4 * i), 0, 127, "union type id"));
-  } else for (let i = 0; i < childCount; i++) typeIds.push(i);
+  for (let i = 0; i < ids.n; i++) typeIds.push(oneOfRange(fb.int32At(ids.at + 4 * i), 0, 127, "union type id"));
   if (new Set(typeIds).size !== typeIds.length) ipcFail("union type ids repeat");
   return { kind: "union", dense: mode === 1, typeIds };
 }
