@@ -65,7 +65,11 @@ export async function installApp(pkg: PackedPackage, name: string, opts: AppOpti
   const modules = join(app, "node_modules");
   await mkdir(join(modules, "natsbridge"), { recursive: true });
   await run("tar", ["-xzf", pkg.tarball, "-C", join(modules, "natsbridge"), "--strip-components=1"]);
-  const deps = new Set([...Object.keys(pkg.manifest.dependencies ?? {}), ...(opts.with ?? [])]);
+  // npm ≥ 7 installs required peers (apache-arrow) like dependencies; optional ones (the NATS
+  // clients) only when the app asks for them.
+  const optional = (pkg.manifest as { peerDependenciesMeta?: Record<string, { optional?: boolean }> }).peerDependenciesMeta ?? {};
+  const requiredPeers = Object.keys(pkg.manifest.peerDependencies ?? {}).filter((p) => !optional[p]?.optional);
+  const deps = new Set([...Object.keys(pkg.manifest.dependencies ?? {}), ...requiredPeers, ...(opts.with ?? [])]);
   for (const dep of deps) {
     const target = await realpath(join(ROOT, "node_modules", dep)).catch(() => {
       throw new Error(`${dep} is not installed in ${ROOT}/node_modules (npm install)`);

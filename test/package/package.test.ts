@@ -60,7 +60,10 @@ describe("the packed tarball", () => {
     // A v3 user must not get nats / nats.ws installed (and bundled) with natsbridge.
     expect(Object.keys(pkg.manifest.dependencies ?? {})).not.toContain("nats");
     expect(Object.keys(pkg.manifest.dependencies ?? {})).not.toContain("nats.ws");
-    expect(Object.keys(pkg.manifest.peerDependencies ?? {}).sort()).toEqual(["nats", "nats.ws"]);
+    const meta = (pkg.manifest as { peerDependenciesMeta?: Record<string, { optional?: boolean }> }).peerDependenciesMeta ?? {};
+    expect(Object.keys(pkg.manifest.peerDependencies ?? {}).filter((p) => meta[p]?.optional).sort()).toEqual(["nats", "nats.ws"]);
+    // apache-arrow is a required peer: one copy, shared with the app's own Tables (docs/wire-format.md).
+    expect(Object.keys(pkg.manifest.peerDependencies ?? {})).toContain("apache-arrow");
   });
 });
 
