@@ -47,6 +47,6 @@ export const browserRuntime: Runtime = {
 
 const bridge = createBridge(browserRuntime);
 
-export const { smartsend, smartreceive, close, plikOneshotUpload, createPlikUploadHandler, fetchWithBackoff } = bridge;
+export const { smartsend, smartreceive, smartrequest, smartreply, close, plikOneshotUpload, createPlikUploadHandler, fetchWithBackoff } = bridge;
 
 export * from "./core/index.js";

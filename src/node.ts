@@ -33,4 +33,4 @@ export const nodeRuntime: Runtime = {
 
 const bridge = createBridge(nodeRuntime);
 
-export const { smartsend, smartreceive, close, plikOneshotUpload, createPlikUploadHandler, fetchWithBackoff } = bridge;
+export const { smartsend, smartreceive, smartrequest, smartreply, close, plikOneshotUpload, createPlikUploadHandler, fetchWithBackoff } = bridge;

@@ -7,6 +7,8 @@ import { makePlikUploader, type PlikUploadOptions } from "./claimcheck/plik.js";
 import type { Runtime } from "./runtime.js";
 import { smartreceive, type IncomingMessage } from "./smartreceive.js";
 import { smartsend } from "./smartsend.js";
+import { smartreply, smartrequest, type RequestContext, type RequestEnvelope, type SmartreplyOptions, type SmartrequestOptions } from "./request.js";
+import type { ReplyError } from "./error-response.js";
 import type { ReceivedEnvelope, SendTuple, SmartreceiveOptions, SmartsendOptions, UploadHandler, WireEnvelope } from "./types.js";
 
 export interface Bridge {
@@ -14,6 +16,10 @@ export interface Bridge {
   smartsend(subject: string, data: readonly SendTuple[], options?: SmartsendOptions): Promise<[WireEnvelope, string]>;
   /** Validate an envelope and return it with `payloads` as `[dataname, data, payload_type]` tuples. */
   smartreceive(msg: IncomingMessage, options?: SmartreceiveOptions): Promise<ReceivedEnvelope>;
+  /** Send a request (reply_to = a fresh inbox) and resolve with the received answer; see request.ts. */
+  smartrequest(subject: string, data: readonly SendTuple[], options?: SmartrequestOptions): Promise<ReceivedEnvelope>;
+  /** Answer a received request on its reply_to, with payloads or with an error-response envelope. */
+  smartreply(request: RequestEnvelope, answer: readonly SendTuple[] | ReplyError, options?: SmartreplyOptions): Promise<[WireEnvelope, string]>;
   /** Drain and close every NATS connection natsbridge opened for a broker_url. */
   close(): Promise<void>;
   /** The seeds' default upload handler: Plik, one-shot (the file is deleted after one download). */
@@ -57,9 +63,16 @@ export function createBridge(runtime: Runtime): Bridge {
     return decodeBytes;
   };
   const receiveCtx = { runtime, defaultDownload: fetchWithBackoff, logFlag, decodeBase64Bytes };
+  const requestCtx: RequestContext = {
+    connections,
+    smartsend: (subject, data, options) => smartsend(sendCtx, subject, data, options),
+    smartreceive: (msg, options) => smartreceive(receiveCtx, msg, options),
+  };
   return {
     smartsend: (subject, data, options) => smartsend(sendCtx, subject, data, options),
     smartreceive: (msg, options) => smartreceive(receiveCtx, msg, options),
+    smartrequest: (subject, data, options) => smartrequest(requestCtx, subject, data, options),
+    smartreply: (request, answer, options) => smartreply(requestCtx, request, answer, options),
     close: () => connections.closeAll(),
     plikOneshotUpload,
     createPlikUploadHandler: (opts) => makePlikUploader(runtime, opts),

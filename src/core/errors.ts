@@ -1,6 +1,7 @@
 /**
  * Error codes from the seeds' error table, plus the ones natsbridge adds for
- * conditions the seeds leave unnamed (malformed envelopes, envelopes that cannot fit).
+ * conditions the seeds leave unnamed (malformed envelopes, envelopes that cannot fit, requests
+ * that get no answer).
  */
 export const ErrorCodes = [
   "INVALID_PAYLOAD_TYPE",
@@ -13,6 +14,12 @@ export const ErrorCodes = [
   "SERIALIZATION_ERROR",
   "ENVELOPE_TOO_LARGE",
   "INVALID_OPTIONS",
+  // Request/reply (src/core/request.ts): nobody answered in time, nobody listens on the subject,
+  // or the responder answered with an error-response envelope (its code, message and details in
+  // `details.remote`).
+  "REQUEST_TIMEOUT",
+  "NO_RESPONDERS",
+  "REMOTE_ERROR",
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

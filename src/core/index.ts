@@ -11,3 +11,5 @@ export { createBridge, type Bridge } from "./bridge.js";
 export type { IncomingMessage } from "./smartreceive.js";
 export type { PlikUploadOptions } from "./claimcheck/plik.js";
 export type { FetchWithBackoffOptions } from "./claimcheck/fetch-backoff.js";
+export { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_INBOX_PREFIX, type SmartrequestOptions, type SmartreplyOptions, type RequestEnvelope } from "./request.js";
+export type { RemoteError, ReplyError } from "./error-response.js";
