@@ -55,7 +55,7 @@ import os
 import sys
 import time
 import uuid
-from typing import Any, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 sys.dont_write_bytecode = True  # no __pycache__ in the work tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -259,10 +259,9 @@ async def cmd_send(args: argparse.Namespace) -> int:
     return code
 
 
-async def cmd_receive(args: argparse.Namespace) -> int:
-    import nats
-
-    nc = await nats.connect(args.nats, connect_timeout=5, max_reconnect_attempts=0, allow_reconnect=False)
+async def serve(nc: Any, args: argparse.Namespace, what: str, handle: Callable[[int, Any], Awaitable[None]]) -> int:
+    """Subscribe to --subject, print READY, and hand each message to ``handle(n, msg)`` until
+    --count were handled. Returns 0, or 2 when --timeout ran out first."""
     queue: asyncio.Queue = asyncio.Queue()
 
     async def on_msg(msg):
@@ -271,45 +270,57 @@ async def cmd_receive(args: argparse.Namespace) -> int:
     sub = await nc.subscribe(args.subject, cb=on_msg)
     await nc.flush()
     emit("READY")
-
-    results: List[Dict[str, Any]] = []
     deadline = time.monotonic() + args.timeout
-    code = 0
+    handled = 0
     try:
-        while len(results) < args.count:
+        while handled < args.count:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                print(f"peer: timeout after {len(results)}/{args.count} messages", file=sys.stderr)
-                code = 2
-                break
+                print(f"peer: timeout after {handled}/{args.count} {what}", file=sys.stderr)
+                return 2
             try:
                 msg = await asyncio.wait_for(queue.get(), timeout=remaining)
             except asyncio.TimeoutError:
                 continue
-            n = len(results)
-            try:
-                raw = json.loads(msg.data.decode("utf-8"))
-            except Exception:
-                raw = None
-            try:
-                env = await nb.smartreceive(
-                    msg,
-                    max_retries=args.max_retries,
-                    base_delay=args.base_delay,
-                    max_delay=args.max_delay,
-                    arrowtable_as="arrow",
-                )
-                summary = envelope_summary(env, raw)
-            except nb.NATSBridgeError as e:
-                print(f"peer: receive #{n}: {e}", file=sys.stderr)
-                summary = {"error": {"code": e.code, "message": str(e)}}
-                if isinstance(raw, dict):
-                    summary["correlation_id"] = raw.get("correlation_id")
-            results.append(summary)
-            write_json(args.out, results)
-            emit(f"RECEIVED {n} {summary.get('correlation_id', '')}")
+            await handle(handled, msg)
+            handled += 1
     finally:
         await sub.unsubscribe()
+    return 0
+
+
+async def cmd_receive(args: argparse.Namespace) -> int:
+    import nats
+
+    nc = await nats.connect(args.nats, connect_timeout=5, max_reconnect_attempts=0, allow_reconnect=False)
+    results: List[Dict[str, Any]] = []
+
+    async def receive(n: int, msg: Any) -> None:
+        try:
+            raw = json.loads(msg.data.decode("utf-8"))
+        except Exception:
+            raw = None
+        try:
+            env = await nb.smartreceive(
+                msg,
+                max_retries=args.max_retries,
+                base_delay=args.base_delay,
+                max_delay=args.max_delay,
+                arrowtable_as="arrow",
+            )
+            summary = envelope_summary(env, raw)
+        except nb.NATSBridgeError as e:
+            print(f"peer: receive #{n}: {e}", file=sys.stderr)
+            summary = {"error": {"code": e.code, "message": str(e)}}
+            if isinstance(raw, dict):
+                summary["correlation_id"] = raw.get("correlation_id")
+        results.append(summary)
+        write_json(args.out, results)
+        emit(f"RECEIVED {n} {summary.get('correlation_id', '')}")
+
+    try:
+        code = await serve(nc, args, "messages", receive)
+    finally:
         await nc.close()
     write_json(args.out, results)
     emit("DONE")
@@ -348,48 +359,31 @@ async def cmd_respond(args: argparse.Namespace) -> int:
     import nats
 
     nc = await nats.connect(args.nats, connect_timeout=5, max_reconnect_attempts=0, allow_reconnect=False)
-    queue: asyncio.Queue = asyncio.Queue()
-
-    async def on_msg(msg):
-        await queue.put(msg)
-
-    sub = await nc.subscribe(args.subject, cb=on_msg)
-    await nc.flush()
-    emit("READY")
     answered: List[Dict[str, Any]] = []
-    deadline = time.monotonic() + args.timeout
-    code = 0
+
+    async def respond(n: int, msg: Any) -> None:
+        env = await nb.smartreceive(msg, arrowtable_as="arrow")
+        summary = envelope_summary(env, None)
+        if args.fail_on and any(p["dataname"] == args.fail_on for p in summary["payloads"]):
+            await nc.publish(env["reply_to"], error_response(env, f"payload {args.fail_on} asked me to fail"))
+            await nc.flush()
+        else:
+            await nb.smartsend(
+                env["reply_to"],
+                [("echo", summary, "dictionary")],
+                broker_url=args.nats,
+                nats_connection=nc,
+                correlation_id=env["correlation_id"],
+                reply_to_msg_id=env["msg_id"],
+                sender_name="python-peer",
+            )
+        answered.append(summary)
+        write_json(args.out, answered)
+        emit(f"ANSWERED {n} {env['correlation_id']}")
+
     try:
-        while len(answered) < args.count:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                print(f"peer: timeout after {len(answered)}/{args.count} requests", file=sys.stderr)
-                code = 2
-                break
-            try:
-                msg = await asyncio.wait_for(queue.get(), timeout=remaining)
-            except asyncio.TimeoutError:
-                continue
-            env = await nb.smartreceive(msg, arrowtable_as="arrow")
-            summary = envelope_summary(env, None)
-            if args.fail_on and any(p["dataname"] == args.fail_on for p in summary["payloads"]):
-                await nc.publish(env["reply_to"], error_response(env, f"payload {args.fail_on} asked me to fail"))
-                await nc.flush()
-            else:
-                await nb.smartsend(
-                    env["reply_to"],
-                    [("echo", summary, "dictionary")],
-                    broker_url=args.nats,
-                    nats_connection=nc,
-                    correlation_id=env["correlation_id"],
-                    reply_to_msg_id=env["msg_id"],
-                    sender_name="python-peer",
-                )
-            answered.append(summary)
-            write_json(args.out, answered)
-            emit(f"ANSWERED {len(answered) - 1} {env['correlation_id']}")
+        code = await serve(nc, args, "requests", respond)
     finally:
-        await sub.unsubscribe()
         await nc.close()
     emit("DONE")
     return code
