@@ -1,4 +1,5 @@
 /** Print a received envelope (and save its payloads) the way --json and --save ask. */
+import { mkdir } from "node:fs/promises";
 import { isNatsBridgeError, type ReceivedEnvelope } from "../node.js";
 import { describeJson, describeLines, wireFacts } from "./describe.js";
 import { savePayload } from "./save.js";
@@ -6,6 +7,11 @@ import { savePayload } from "./save.js";
 export interface ShowFlags {
   json?: boolean;
   save?: string;
+}
+
+/** Create the --save directory up front: a typo there should fail before anything is received. */
+export async function prepareSave(flags: ShowFlags): Promise<void> {
+  if (flags.save !== undefined) await mkdir(flags.save, { recursive: true });
 }
 
 export async function showEnvelope(env: ReceivedEnvelope, raw: Uint8Array, subject: string, flags: ShowFlags): Promise<void> {

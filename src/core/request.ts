@@ -81,9 +81,11 @@ function awaitFirst(conn: SubscribingConnection, inbox: string) {
   let settle!: { resolve: (m: InboxMessage) => void; reject: (e: unknown) => void };
   const first = new Promise<InboxMessage>((resolve, reject) => (settle = { resolve, reject }));
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let answered = false;
   const sub = conn.subscribe(inbox, {
     max: 1,
     callback: (err, msg) => {
+      answered = true;
       clearTimeout(timer);
       if (err) settle.reject(err);
       else settle.resolve(msg);
@@ -92,6 +94,9 @@ function awaitFirst(conn: SubscribingConnection, inbox: string) {
   return {
     first,
     start(ms: number, onTimeout: () => unknown) {
+      // An answer may beat the clock (if publishing awaited anything); a timer started then would
+      // only keep the process alive for nothing.
+      if (answered) return;
       timer = setTimeout(() => {
         sub.unsubscribe();
         settle.reject(onTimeout());

@@ -177,7 +177,7 @@ describe("request ↔ reply between two CLI processes", () => {
     const subject = uniqueSubject("cli.echo");
     const blob = randomBytes(40_000, 9);
     await writeFile(join(work, "blob.bin"), blob);
-    const saveDir = await mkdtemp(join(work, "saved-"));
+    const saveDir = join(await mkdtemp(join(work, "saved-")), "made", "on demand");
     const responder = cliStart("reply", subject, "--echo", "-n", "1", "--size-threshold", "1000");
     await responder.line(/^answering on /);
     const r = await cli("request", subject, "blob=blob.bin", "--size-threshold", "1000", "--save", saveDir);

@@ -91,6 +91,16 @@ describe("smartrequest → smartreply", () => {
     expect(reply.payloads).toEqual([["data", "re: ping", "text"]]);
   });
 
+  it("leaves no timer behind once answered (a pending timeout would keep a script alive)", async () => {
+    const subject = uniqueSubject("req.timer");
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const r = await respond(env.nc, subject, (req) => smartreply(req, [], { nats_connection: env.nc }));
+    const before = timers();
+    await smartrequest(subject, [], { nats_connection: env.nc, timeout_ms: 3_600_000 });
+    r.stop();
+    expect(timers()).toBe(before);
+  });
+
   it("works on a connection passed in (nats_connection)", async () => {
     const subject = uniqueSubject("req.conn");
     const r = await respond(env.nc, subject, (req) => smartreply(req, [["ok", true, "dictionary"]], { nats_connection: env.nc }));

@@ -2,7 +2,7 @@ import { Option, type Command } from "commander";
 import { smartreceive } from "../../node.js";
 import { addConnectionOptions, openConnection, type ConnectionFlags } from "../connection.js";
 import { nonNegativeInt } from "../numbers.js";
-import { describeFailure, showEnvelope, type ShowFlags } from "../show.js";
+import { describeFailure, prepareSave, showEnvelope, type ShowFlags } from "../show.js";
 import { eachMessage, type LoopFlags } from "../subscription.js";
 
 interface ListenFlags extends ConnectionFlags, ShowFlags, LoopFlags {}
@@ -29,6 +29,7 @@ export function listenCommand(program: Command): void {
     )
     .argument("<subject>", "NATS subject (wildcards allowed)");
   addLoopOptions(addShowOptions(addConnectionOptions(cmd))).action(async (subject: string, flags: ListenFlags) => {
+    await prepareSave(flags);
     const nc = await openConnection(flags);
     process.exitCode = await eachMessage(nc, subject, flags, "listening", async (msg) => {
       let env;

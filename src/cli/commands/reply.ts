@@ -5,7 +5,7 @@ import { addConnectionOptions, addFileServerOptions, openConnection } from "../c
 import { addEnvelopeOptions, sendOptions, type EnvelopeFlags } from "../envelope-options.js";
 import { payloadsFromArgs } from "../payload-arg.js";
 import { printable } from "../printable.js";
-import { showEnvelope, type ShowFlags } from "../show.js";
+import { prepareSave, showEnvelope, type ShowFlags } from "../show.js";
 import { eachMessage, type LoopFlags } from "../subscription.js";
 import { UsageError } from "../usage-error.js";
 import { addLoopOptions, addShowOptions } from "./listen.js";
@@ -49,6 +49,7 @@ export function replyCommand(program: Command): void {
       throw new UsageError("give the answer one way: payloads, --echo or --error");
     }
     const answer: SendTuple[] = await payloadsFromArgs(args);
+    await prepareSave(flags);
     const nc = await openConnection(flags);
     const { options, progress } = sendOptions(flags);
     // smartreply sets correlation_id and reply_to_msg_id from each request.

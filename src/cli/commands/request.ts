@@ -5,7 +5,7 @@ import { addConnectionOptions, addFileServerOptions, openConnection } from "../c
 import { addEnvelopeOptions, sendOptions, type EnvelopeFlags } from "../envelope-options.js";
 import { positiveSeconds } from "../numbers.js";
 import { payloadsFromArgs } from "../payload-arg.js";
-import { showEnvelope, type ShowFlags } from "../show.js";
+import { prepareSave, showEnvelope, type ShowFlags } from "../show.js";
 import { addShowOptions } from "./listen.js";
 import { PAYLOAD_HELP } from "./payload-help.js";
 
@@ -52,6 +52,7 @@ export function requestCommand(program: Command): void {
     .addHelpText("after", PAYLOAD_HELP);
   addShowOptions(addEnvelopeOptions(addFileServerOptions(addConnectionOptions(cmd)))).action(async (subject: string, args: string[], flags: RequestFlags) => {
     const data = await payloadsFromArgs(args);
+    await prepareSave(flags);
     const nc = await openConnection(flags);
     const { options, progress } = sendOptions(flags);
     const inbox = keepingReplyBytes(nc);
