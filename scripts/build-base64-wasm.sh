@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds src/core/base64-wasm/base64.c into WebAssembly (wasm32 + simd128, no libc) and writes
-# src/core/base64-wasm/module.ts, which holds the module bytes as a base64 string constant.
-# Only needed after editing base64.c; the generated module.ts is committed and tests never build.
+# Builds src/core/base64/wasm/base64.c into WebAssembly (wasm32 + simd128, no libc) and writes
+# src/core/base64/wasm/module.ts, which holds the module bytes as a base64 string constant.
+# Only needed after editing base64.c; the generated module.ts is committed.
+# `--check` rebuilds into a temporary file and fails unless the committed module is exactly what
+# base64.c compiles to (test/core/base64-wasm.test.ts runs it; provision-test.sh installs clang).
 # Needs clang >= 14 and wasm-ld: apt-get install -y clang lld
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DIR="$ROOT/src/core/base64-wasm"
+DIR="$ROOT/src/core/base64/wasm"
 CC="${CC:-clang}"
 command -v "$CC" >/dev/null || { echo "build-base64-wasm: $CC missing (apt-get install -y clang lld)" >&2; exit 1; }
 command -v wasm-ld >/dev/null || { echo "build-base64-wasm: wasm-ld missing (apt-get install -y lld)" >&2; exit 1; }
@@ -22,6 +24,16 @@ trap 'rm -rf "$TMP"' EXIT
   -o "$TMP/base64.wasm" "$DIR/base64.c"
 
 SIZE="$(wc -c < "$TMP/base64.wasm" | tr -d ' ')"
+if [[ "${1:-}" == "--check" ]]; then
+  WANT="$(base64 -w0 "$TMP/base64.wasm")"
+  HAVE="$(sed -n 's/^export const BASE64_WASM = "\(.*\)";$/\1/p' "$DIR/module.ts")"
+  if [[ "$WANT" != "$HAVE" ]]; then
+    echo "build-base64-wasm: $DIR/module.ts is not what base64.c compiles to ($SIZE bytes); run bash scripts/build-base64-wasm.sh" >&2
+    exit 1
+  fi
+  echo "build-base64-wasm: module.ts matches base64.c ($SIZE bytes)"
+  exit 0
+fi
 B64="$(base64 -w0 "$TMP/base64.wasm")"
 CCVER="$("$CC" --version | head -n1)"
 cat > "$DIR/module.ts" <<TS

@@ -19,4 +19,16 @@ if [[ ! -x "$CHROMIUM" ]]; then
   [[ -x "$CHROMIUM" ]] || { echo "provision-test: $CHROMIUM missing; install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH" >&2; exit 1; }
 fi
 
+# Debian's clang and lld rebuild the WebAssembly base64 module from base64.c, so the suite can check
+# that the committed module is what the C source compiles to (test/core/base64-wasm.test.ts).
+if ! command -v clang >/dev/null || ! command -v wasm-ld >/dev/null; then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    echo "provision-test: installing Debian's clang and lld for the wasm rebuild check" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-cache policy lld | grep -q 'Candidate: [0-9]' || apt-get update -qq
+    apt-get install -y -qq clang lld >/dev/null
+  fi
+  command -v wasm-ld >/dev/null || { echo "provision-test: clang/lld missing (apt-get install clang lld)" >&2; exit 1; }
+fi
+
 bash "$ROOT/scripts/provision-python.sh" >/dev/null

@@ -5,10 +5,11 @@
  * test/browser/bundle.test.ts bundles the built package for the browser and fails if one shows up.
  */
 import { connect as wsConnect } from "nats.ws";
-import { createBridge } from "./core/bridge.js";
+import { createBridge as createCoreBridge, type Bridge, type BridgeOptions } from "./core/bridge.js";
+import { fastCodec } from "./core/codec.js";
 import { NatsBridgeError } from "./core/errors.js";
 import type { FetchLike, NatsConnectionLike, Runtime } from "./core/runtime.js";
-import { base64Decode, base64Encode } from "./browser/base64.js";
+import { base64Decode, base64Encode } from "./core/base64/js.js";
 
 const WS_URL = /^wss?:\/\//i;
 
@@ -45,8 +46,16 @@ export const browserRuntime: Runtime = {
   env: () => undefined,
 };
 
-const bridge = createBridge(browserRuntime);
+/** A bridge of its own (own serializers, policy, logger, defaults), on this runtime unless told otherwise. */
+export const createBridge = (options: BridgeOptions = {}): Bridge =>
+  createCoreBridge({ runtime: browserRuntime, codec: fastCodec(options.runtime ?? browserRuntime), ...options });
 
-export const { smartsend, smartreceive, smartrequest, smartreply, close, plikOneshotUpload, createPlikUploadHandler, fetchWithBackoff } = bridge;
+/** The bridge behind the package's top-level functions. */
+export const bridge: Bridge = createBridge();
+
+export const {
+  smartsend, smartreceive, smartrequest, smartreply, close, plikOneshotUpload, createPlikUploadHandler, fetchWithBackoff,
+  registerSerializer, unregisterSerializer, getSerializer, payloadTypes, setLogger,
+} = bridge;
 
 export * from "./core/index.js";

@@ -2,5 +2,6 @@
  * `natsbridge/fileserver`: a development Plik-compatible file server for Node, so tests, demos
  * and local setups can use the claim-check (link) transport without running a real Plik.
  */
-export { startFileServer } from "./devserver/devserver.js";
-export type { FileServer, FileServerOptions, FileServerStats } from "./devserver/devserver.js";
+export { startFileServer } from "./devserver/server.js";
+export type { FileServer, FileServerCorsOptions, FileServerOptions, FileServerStats, FileServerTimeouts } from "./devserver/server.js";
+export { DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_MAX_UPLOADS, DEFAULT_TIMEOUTS } from "./devserver/server.js";

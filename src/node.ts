@@ -3,7 +3,8 @@
  */
 import { connect } from "nats";
 import { fetch, FormData } from "undici";
-import { createBridge } from "./core/bridge.js";
+import { createBridge as createCoreBridge, type Bridge, type BridgeOptions } from "./core/bridge.js";
+import { fastCodec } from "./core/codec.js";
 import type { Runtime } from "./core/runtime.js";
 
 export * from "./core/index.js";
@@ -31,6 +32,13 @@ export const nodeRuntime: Runtime = {
   env: (name) => process.env[name],
 };
 
-const bridge = createBridge(nodeRuntime);
+/** A bridge of its own (own serializers, policy, logger, defaults), on this runtime unless told otherwise. */
+export const createBridge = (options: BridgeOptions = {}): Bridge => createCoreBridge({ runtime: nodeRuntime, codec: fastCodec(options.runtime ?? nodeRuntime), ...options });
 
-export const { smartsend, smartreceive, smartrequest, smartreply, close, plikOneshotUpload, createPlikUploadHandler, fetchWithBackoff } = bridge;
+/** The bridge behind the package's top-level functions. */
+export const bridge: Bridge = createBridge();
+
+export const {
+  smartsend, smartreceive, smartrequest, smartreply, close, plikOneshotUpload, createPlikUploadHandler, fetchWithBackoff,
+  registerSerializer, unregisterSerializer, getSerializer, payloadTypes, setLogger,
+} = bridge;

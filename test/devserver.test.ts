@@ -3,9 +3,12 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
+import { connect } from "node:net";
+import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MultipartParser, parseHeaderParams } from "../src/devserver/devserver.js";
+import { MultipartError, MultipartParser, parseHeaderParams } from "../src/devserver/multipart.js";
+import { asHttpError } from "../src/devserver/receive-file.js";
 import { plikUpload, startTestFileServer, type FileServer } from "./helpers/fileserver.js";
 
 async function createUpload(base: string, body?: unknown): Promise<{ id: string; uploadToken: string; oneShot: boolean; ttl: number }> {
@@ -29,11 +32,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Clean-up after an aborted or refused upload is asynchronous: poll for it instead of guessing a delay. */
 async function eventuallyEmpty(dir: string, ms = 5000): Promise<string[]> {
+  // A directory that is gone is empty too (an upload keeps no directory once it has no file).
+  const list = () => (existsSync(dir) ? readdirSync(dir) : []);
   const end = Date.now() + ms;
-  let left = readdirSync(dir);
+  let left = list();
   while (left.length > 0 && Date.now() < end) {
     await sleep(20);
-    left = readdirSync(dir);
+    left = list();
   }
   return left;
 }
@@ -160,24 +165,6 @@ describe("dev file server (Plik subset)", () => {
     noFileField.append("other", new Blob([randomBytes(10)]), "x");
     const r2 = await fetch(`${fs.url}/file/${up.id}`, { method: "POST", headers: { "X-UploadToken": up.uploadToken }, body: noFileField });
     expect(r2.status).toBe(400);
-  });
-
-  it("answers CORS preflights and sets CORS headers on responses", async () => {
-    const pre = await fetch(`${fs.url}/file/someid`, {
-      method: "OPTIONS",
-      headers: { Origin: "http://example.test", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-uploadtoken" },
-    });
-    expect(pre.status).toBe(204);
-    expect(pre.headers.get("access-control-allow-origin")).toBe("*");
-    expect(pre.headers.get("access-control-allow-methods")).toBe("GET, POST, OPTIONS, HEAD");
-    expect(pre.headers.get("access-control-allow-headers")).toBe("Content-Type, X-UploadToken");
-    const up = await plikUpload(fs.url, randomBytes(5), "cors.bin");
-    const got = await fetch(up.downloadUrl, { headers: { Origin: "http://example.test" } });
-    expect(got.headers.get("access-control-allow-origin")).toBe("*");
-    expect(got.headers.get("access-control-expose-headers")).toBe("Content-Length");
-    await got.arrayBuffer();
-    const notFound = await fetch(`${fs.url}/file/a/b/c`);
-    expect(notFound.headers.get("access-control-allow-origin")).toBe("*");
   });
 
   it.each([
@@ -388,6 +375,36 @@ describe("streaming multipart parser", () => {
     expect(parts).toEqual([{ headers: {}, data: Buffer.from("hello") }]);
   });
 
+  it.each([1, 7, 100, 100000])("rejects part headers over 16 KiB with %i-byte chunks", (size) => {
+    const big = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${"n".repeat(20 * 1024)}"\r\n\r\nx\r\n--${boundary}--`);
+    expect(() => parseAll(big, boundary, () => size)).toThrow(MultipartError);
+    expect(() => parseAll(big, boundary, () => size)).toThrow(/headers too large/);
+  });
+
+  it.each([1, 3, 100000])("accepts part headers of exactly 16 KiB with %i-byte chunks", (size) => {
+    const line = `Content-Disposition: form-data; name="file"; filename="`;
+    const name = "n".repeat(16 * 1024 - line.length - 1);
+    const b = Buffer.from(`--${boundary}\r\n${line}${name}"\r\n\r\nx\r\n--${boundary}--`);
+    expect(parseAll(b, boundary, () => size)[0].data.toString()).toBe("x");
+  });
+
+  it("refuses boundaries outside RFC 2046's 1..70 characters", () => {
+    const handlers = { onPartBegin: () => undefined, onPartData: () => undefined, onPartEnd: () => undefined };
+    expect(() => new MultipartParser("", handlers)).toThrow(MultipartError);
+    expect(() => new MultipartParser("x".repeat(71), handlers)).toThrow(MultipartError);
+    expect(() => new MultipartParser("x".repeat(70), handlers)).not.toThrow();
+  });
+
+  it("keeps header and parameter names as own data, whatever they are called", () => {
+    const b = Buffer.from(`--${boundary}\r\n__proto__: x\r\nConstructor: y\r\n\r\nhi\r\n--${boundary}--`);
+    const [part] = parseAll(b, boundary, () => 3);
+    expect(Object.keys(part.headers).sort()).toEqual(["__proto__", "constructor"]);
+    expect(part.headers["__proto__"]).toBe("x");
+    const { params } = parseHeaderParams('form-data; __proto__="a"; constructor=b; name="file"');
+    expect(Object.keys(params).sort()).toEqual(["__proto__", "constructor", "name"]);
+    expect(params["constructor"]).toBe("b");
+  });
+
   it("rejects a truncated body", () => {
     const truncated = body.subarray(0, body.length - 40);
     expect(() => parseAll(truncated, boundary, () => 10)).toThrow(/closing boundary/);
@@ -402,4 +419,331 @@ describe("streaming multipart parser", () => {
     expect(parseHeaderParams("multipart/form-data; boundary=abc; charset=utf-8").params).toEqual({ boundary: "abc", charset: "utf-8" });
     expect(parseHeaderParams(`form-data; name=file; filename*=UTF-8''%C3%A9t%C3%A9.bin`).params["filename*"]).toBe("UTF-8''%C3%A9t%C3%A9.bin");
   });
+});
+
+/** A multipart head for the `file` field, as a client streaming by hand would send it. */
+function fileHead(boundary: string, name = "f.bin", extraHeaders = ""): Buffer {
+  return Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\n${extraHeaders}\r\n`);
+}
+
+interface RawAnswer {
+  status: number | "closed" | "no answer";
+  body: string;
+  /** Body bytes the client managed to hand to the socket before the answer (or the end). */
+  written: number;
+}
+
+/**
+ * POST by hand with node:http: write `head`, then up to `fill` zero bytes in 64 KiB chunks (with
+ * backpressure), then `tail` and end — unless `stall` is set, in which case it stops writing after
+ * `fill` and waits. Resolves with the answer, or "no answer" if none comes within `waitMs` after
+ * the client stopped writing. It stops writing once the answer is in.
+ */
+function rawPost(
+  url: string,
+  headers: Record<string, string | number>,
+  opts: { head?: Buffer; fill?: number; tail?: Buffer; stall?: boolean; waitMs?: number },
+): Promise<RawAnswer> {
+  return new Promise((resolve) => {
+    let written = 0;
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const done = (a: Omit<RawAnswer, "written">) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      resolve({ ...a, written });
+    };
+    const waitForAnswer = () => (timer = setTimeout(() => done({ status: "no answer", body: "" }), opts.waitMs ?? 5000));
+    const req = request(url, { method: "POST", headers });
+    req.on("response", (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (body += d));
+      const answered = () => done({ status: res.statusCode!, body });
+      res.on("end", answered);
+      res.on("error", answered);
+    });
+    req.on("error", () => done({ status: "closed", body: "" }));
+    if (opts.head) req.write(opts.head);
+    const chunk = Buffer.alloc(64 * 1024);
+    const fill = opts.fill ?? 0;
+    const pump = () => {
+      while (!settled && written < fill) {
+        const n = Math.min(chunk.length, fill - written);
+        written += n;
+        if (!req.write(chunk.subarray(0, n))) return void req.once("drain", pump);
+      }
+      if (settled) return;
+      if (!opts.stall) req.end(opts.tail);
+      waitForAnswer();
+    };
+    pump();
+  });
+}
+
+/** A dev file server for one test, closed whatever the test does. */
+async function withFileServer(opts: Parameters<typeof startTestFileServer>[0], f: (fs: FileServer) => Promise<void>): Promise<void> {
+  const fs = await startTestFileServer(opts);
+  try {
+    await f(fs);
+  } finally {
+    await fs.close();
+  }
+}
+
+const multipartType = (boundary: string) => ({ "Content-Type": `multipart/form-data; boundary=${boundary}` });
+
+describe("dev file server: browser origins (CORS)", () => {
+  const app = "http://app.example.test:5173";
+  const evil = "http://evil.example.test";
+
+  it("sends no CORS headers and refuses requests from browser origins by default", async () => {
+    await withFileServer({}, async (fs) => {
+      const pre = await fetch(`${fs.url}/upload`, { method: "OPTIONS", headers: { Origin: evil, "Access-Control-Request-Method": "POST" } });
+      expect(pre.headers.get("access-control-allow-origin")).toBeNull();
+      expect(pre.status).toBe(403);
+      // A "simple" cross-origin POST needs no preflight: the page cannot read the answer, but the
+      // server would still act on it, so it is refused outright.
+      const created = await fetch(`${fs.url}/upload`, { method: "POST", headers: { Origin: evil, "Content-Type": "text/plain" }, body: "{}" });
+      expect(created.status).toBe(403);
+      expect(created.headers.get("access-control-allow-origin")).toBeNull();
+      // Clients that are not browsers send no Origin and are served as before.
+      const up = await plikUpload(fs.url, randomBytes(10), "a.bin", { oneShot: true });
+      const read = await fetch(up.downloadUrl, { headers: { Origin: evil } });
+      expect(read.status).toBe(403);
+      expect(read.headers.get("access-control-allow-origin")).toBeNull();
+      // The refused read did not spend the one-shot file.
+      const got = await download(up.downloadUrl);
+      expect(got.status).toBe(200);
+      expect(got.headers.get("access-control-allow-origin")).toBeNull();
+    });
+  });
+
+  it.each([
+    ["a list", [app]],
+    ["a predicate", (o: string) => o === app],
+  ])("echoes an origin allowed by %s, with Vary: Origin, and refuses others", async (_, origins) => {
+    await withFileServer({ cors: { origins } }, async (fs) => {
+      const pre = await fetch(`${fs.url}/file/someid`, {
+        method: "OPTIONS",
+        headers: { Origin: app, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-uploadtoken" },
+      });
+      expect(pre.status).toBe(204);
+      expect(pre.headers.get("access-control-allow-origin")).toBe(app);
+      expect(pre.headers.get("vary")).toMatch(/\bOrigin\b/);
+      expect(pre.headers.get("access-control-allow-methods")).toBe("GET, POST, OPTIONS, HEAD");
+      expect(pre.headers.get("access-control-allow-headers")).toBe("Content-Type, X-UploadToken");
+      const up = await plikUpload(fs.url, randomBytes(5), "cors.bin");
+      const got = await fetch(up.downloadUrl, { headers: { Origin: app } });
+      expect(got.status).toBe(200);
+      expect(got.headers.get("access-control-allow-origin")).toBe(app);
+      expect(got.headers.get("access-control-expose-headers")).toBe("Content-Length");
+      expect(got.headers.get("vary")).toMatch(/\bOrigin\b/);
+      await got.arrayBuffer();
+      const notFound = await fetch(`${fs.url}/file/a/b/c`, { headers: { Origin: app } });
+      expect(notFound.status).toBe(404);
+      expect(notFound.headers.get("access-control-allow-origin")).toBe(app);
+      const other = await fetch(up.downloadUrl, { headers: { Origin: evil } });
+      expect(other.status).toBe(403);
+      expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    });
+  });
+});
+
+describe("dev file server: limits", () => {
+  const boundary = "----natsbridgeLimits";
+  const multipart = multipartType(boundary);
+
+  it("caps a file at 100 MiB by default and refuses a larger one mid-stream with 413", async () => {
+    await withFileServer({}, async (fs) => {
+      const up = await createUpload(fs.url);
+      const cap = 100 * 1024 * 1024;
+      // Chunked, so the server cannot know the size in advance; the client would go on to 1 GiB.
+      const answer = await rawPost(`${fs.url}/file/${up.id}`, { ...multipart, "X-UploadToken": up.uploadToken }, { head: fileHead(boundary), fill: 1024 * 1024 * 1024 });
+      expect(answer.status).toBe(413);
+      // The server stopped reading soon after the cap instead of swallowing the rest.
+      expect(answer.written).toBeLessThan(cap + 64 * 1024 * 1024);
+      expect(await eventuallyEmpty(fs.dir)).toEqual([]);
+    });
+  }, 60_000);
+
+  it("refuses a body whose Content-Length is over the cap before reading it", async () => {
+    await withFileServer({ maxUploadBytes: 1024 * 1024 }, async (fs) => {
+      const up = await createUpload(fs.url);
+      const answer = await rawPost(
+        `${fs.url}/file/${up.id}`,
+        { ...multipart, "X-UploadToken": up.uploadToken, "Content-Length": 10 * 1024 * 1024 * 1024 },
+        { head: fileHead(boundary), stall: true },
+      );
+      expect(answer.status).toBe(413);
+    });
+  });
+
+  it("creates no directory for an upload until a file arrives", async () => {
+    await withFileServer({}, async (fs) => {
+      await Promise.all(Array.from({ length: 50 }, () => createUpload(fs.url)));
+      expect(readdirSync(fs.dir)).toEqual([]);
+    });
+  });
+
+  it("removes a one-shot upload's directory once its file was downloaded", async () => {
+    await withFileServer({}, async (fs) => {
+      const up = await plikUpload(fs.url, randomBytes(100), "once.bin", { oneShot: true });
+      expect(existsSync(join(fs.dir, up.uploadId))).toBe(true);
+      expect((await download(up.downloadUrl)).status).toBe(200);
+      expect(await eventuallyEmpty(fs.dir)).toEqual([]);
+    });
+  });
+
+  it("refuses uploads beyond maxUploads with 507, and frees the slot of one that got no file", async () => {
+    await withFileServer({ maxUploads: 2, timeouts: { emptyUploadMs: 300 } }, async (fs) => {
+      await createUpload(fs.url);
+      await createUpload(fs.url);
+      const third = await fetch(`${fs.url}/upload`, { method: "POST", body: "{}" });
+      expect(third.status).toBe(507);
+      // The two empty uploads expire, so new ones are accepted again.
+      await vi.waitFor(
+        async () => {
+          const r = await fetch(`${fs.url}/upload`, { method: "POST", body: "{}" });
+          expect(r.status).toBe(200);
+        },
+        { timeout: 5000, interval: 100 },
+      );
+    });
+  });
+});
+
+describe("dev file server: timeouts", () => {
+  const boundary = "----natsbridgeStall";
+  const multipart = multipartType(boundary);
+
+  it("answers 408 to an upload that stalls mid-body and removes the partial file", async () => {
+    await withFileServer({ timeouts: { idleMs: 300 } }, async (fs) => {
+      const up = await createUpload(fs.url);
+      const answer = await rawPost(`${fs.url}/file/${up.id}`, { ...multipart, "X-UploadToken": up.uploadToken }, { head: fileHead(boundary), fill: 200 * 1024, stall: true });
+      expect(answer.status).toBe(408);
+      expect(await eventuallyEmpty(fs.dir)).toEqual([]);
+    });
+  });
+
+  it("closes a connection whose request headers never finish", async () => {
+    await withFileServer({ timeouts: { headersMs: 300 } }, async (fs) => {
+      const closed = await new Promise<boolean>((resolve) => {
+        const s = connect(fs.port, "127.0.0.1", () => s.write("POST /upload HTTP/1.1\r\nHost: x\r\n"));
+        const t = setTimeout(() => {
+          s.destroy();
+          resolve(false);
+        }, 5000);
+        s.on("data", () => undefined);
+        s.on("error", () => undefined);
+        s.on("close", () => {
+          clearTimeout(t);
+          resolve(true);
+        });
+      });
+      expect(closed).toBe(true);
+    });
+  });
+});
+
+describe("dev file server: malformed uploads get a 4xx", () => {
+  let fs: FileServer;
+  beforeAll(async () => {
+    fs = await startTestFileServer();
+  });
+  afterAll(async () => {
+    await fs?.close();
+  });
+
+  /** Post a one-file multipart body built by hand (so it can break the rules) to a new upload. */
+  async function postFile(boundary: string, extraHeaders = ""): Promise<number> {
+    const up = await createUpload(fs.url);
+    const body = Buffer.concat([fileHead(boundary, "f.bin", extraHeaders), Buffer.from(`data\r\n--${boundary}--\r\n`)]);
+    const r = await fetch(`${fs.url}/file/${up.id}`, { method: "POST", headers: { "X-UploadToken": up.uploadToken, ...multipartType(boundary) }, body });
+    await r.arrayBuffer();
+    return r.status;
+  }
+
+  it("refuses a multipart boundary longer than 70 characters with 400", async () => {
+    expect(await postFile("b".repeat(70))).toBe(200);
+    expect(await postFile("b".repeat(71))).toBe(400);
+  });
+
+  it("refuses part headers over 16 KiB with 400 even when they arrive in one piece", async () => {
+    expect(await postFile("----natsbridgeBigHeader", `X-Padding: ${"p".repeat(20 * 1024)}\r\n`)).toBe(400);
+  });
+
+  it("answers 404, not 500, when the upload expires while its file is being posted", async () => {
+    const up = await createUpload(fs.url, { OneShot: false, TTL: 1 });
+    const b = "----natsbridgeExpire";
+    const req = request(`${fs.url}/file/${up.id}`, {
+      method: "POST",
+      headers: { "X-UploadToken": up.uploadToken, ...multipartType(b) },
+    });
+    const answer = new Promise<number>((resolve, reject) => {
+      req.on("response", (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on("error", reject);
+    });
+    // The preamble goes now; the file part only after the TTL passed and the sweep (every second) ran.
+    req.write("preamble\r\n");
+    await sleep(2500);
+    req.end(Buffer.concat([fileHead(b), Buffer.from(`data\r\n--${b}--\r\n`)]));
+    expect(await answer).toBe(404);
+    expect(await eventuallyEmpty(join(fs.dir, up.id))).toEqual([]);
+  }, 10_000);
+});
+
+describe("dev file server: error statuses", () => {
+  it("maps a malformed body to 400 and a full disk to 507, and leaves other errors as they are (500)", () => {
+    expect(asHttpError(new MultipartError("bad"))).toMatchObject({ status: 400, message: "bad" });
+    for (const code of ["ENOSPC", "EDQUOT"]) {
+      expect(asHttpError(Object.assign(new Error("no space"), { code }))).toMatchObject({ status: 507 });
+    }
+    const other = Object.assign(new Error("io"), { code: "EIO" });
+    expect(asHttpError(other)).toBe(other);
+  });
+});
+
+describe("dev file server: options and CLI", () => {
+  it.each([
+    [{ maxUploadBytes: -1 }, /maxUploadBytes/],
+    [{ maxUploads: 0 }, /maxUploads/],
+    [{ timeouts: { idleMs: 1.5 } }, /idleMs/],
+    [{ timeouts: { headersMs: 20_000, requestMs: 10_000 } }, /headersMs/],
+    [{ cors: { origins: ["localhost:5173"] } }, /not an origin/],
+  ])("refuses the option %j", async (opts, message) => {
+    await expect(startTestFileServer(opts as Parameters<typeof startTestFileServer>[0])).rejects.toThrow(message);
+  });
+
+  it("takes --max-upload-bytes, --max-uploads and --cors-origin on the command line", async () => {
+    const app = "http://localhost:5173";
+    const child = spawn(process.execPath, ["--import", "tsx", "src/devserver/cli.ts", "--max-upload-bytes", "10", "--max-uploads", "1", "--cors-origin", `${app}/`], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => {
+          out += d;
+          const m = /listening on (http:\/\/\S+)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        child.once("exit", (code) => reject(new Error(`cli exited with ${code}`)));
+      });
+      const pre = await fetch(`${url}/upload`, { method: "OPTIONS", headers: { Origin: app, "Access-Control-Request-Method": "POST" } });
+      expect(pre.status).toBe(204);
+      expect(pre.headers.get("access-control-allow-origin")).toBe(app);
+      const up = await createUpload(url);
+      const tooBig = await fetch(`${url}/file/${up.id}`, { method: "POST", headers: { "X-UploadToken": up.uploadToken }, body: fileForm(randomBytes(11), "x") });
+      expect(tooBig.status).toBe(413);
+      expect((await fetch(`${url}/upload`, { method: "POST", body: "{}" })).status).toBe(507);
+    } finally {
+      child.kill("SIGTERM");
+    }
+  }, 30_000);
 });

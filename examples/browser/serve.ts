@@ -1,7 +1,7 @@
 /**
  * `npm run example:browser`: starts everything the browser example needs on free loopback ports:
  *   - nats-server with its WebSocket listener (browsers speak NATS over WebSocket),
- *   - the dev file server (`natsbridge/fileserver`, CORS enabled) for payloads that go by link,
+ *   - the dev file server (`natsbridge/fileserver`, CORS for the page's origin) for payloads that go by link,
  *   - a static server for the page, with app.js bundled by esbuild on start,
  * and prints the URL to open. Ctrl-C stops it all.
  */
@@ -51,7 +51,11 @@ const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".j
 
 export async function startExample(opts: { port?: number; subject?: string } = {}): Promise<Example> {
   const outdir = await mkdtemp(join(tmpdir(), "natsbridge-example-"));
-  const [nats, files] = await Promise.all([startNatsServer(), startFileServer({ host: "127.0.0.1" }), bundleApp(outdir)]).then(
+  // The dev file server lets only this page's origin in (CORS); the page server's port is known
+  // once it listens, below, and the page may be opened as 127.0.0.1 or localhost.
+  let pageOrigins: string[] = [];
+  const cors = { origins: (origin: string) => pageOrigins.includes(origin) };
+  const [nats, files] = await Promise.all([startNatsServer(), startFileServer({ host: "127.0.0.1", cors }), bundleApp(outdir)]).then(
     ([n, f]) => [n, f] as const,
   );
   const subject = opts.subject ?? "natsbridge.example.chat";
@@ -78,6 +82,7 @@ export async function startExample(opts: { port?: number; subject?: string } = {
     server.listen(opts.port ?? 0, "127.0.0.1", () => ok());
   });
   const { port } = server.address() as AddressInfo;
+  pageOrigins = [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
 
   let closed: Promise<void> | undefined;
   return {

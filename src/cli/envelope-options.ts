@@ -38,6 +38,7 @@ export function sendOptions(flags: EnvelopeFlags): { options: SmartsendOptions; 
     size_threshold: flags.sizeThreshold,
     fileserver_upload_handler: progress.upload,
   };
+  if (progress.onProgress) options.onProgress = progress.onProgress;
   if (flags.correlationId !== undefined) options.correlation_id = flags.correlationId;
   if (flags.msgPurpose !== undefined) options.msg_purpose = flags.msgPurpose;
   if (flags.senderName !== undefined) options.sender_name = flags.senderName;

@@ -14,6 +14,12 @@ export const ErrorCodes = [
   "SERIALIZATION_ERROR",
   "ENVELOPE_TOO_LARGE",
   "INVALID_OPTIONS",
+  /** The caller's AbortSignal fired: nothing was published, requests in flight were cancelled. */
+  "ABORTED",
+  /** A link payload's bytes do not match the SHA-256 its envelope names. */
+  "INTEGRITY_ERROR",
+  /** An unexpected exception inside natsbridge: a bug to report, never a verdict on the data. */
+  "INTERNAL_ERROR",
   // Request/reply (src/core/request.ts): nobody answered in time, nobody listens on the subject,
   // or the responder answered with an error-response envelope (its code, message and details in
   // `details.remote`).

@@ -1,13 +1,32 @@
 export { NatsBridgeError, ErrorCodes, isNatsBridgeError, type ErrorCode } from "./errors.js";
 export type { Runtime, NatsConnectionLike, FetchLike, ResponseLike } from "./runtime.js";
 export type * from "./types.js";
-export { WireEnvelopeSchema, WirePayloadSchema, parseEnvelope, type ParsedEnvelope, type ParsedPayload } from "./envelope.js";
-export { registerSerializer, unregisterSerializer, getSerializer, payloadTypes, type Serializer } from "./serializers/registry.js";
-export { selectTransports, byThreshold, largestDirect, maxPayloadOf, DEFAULT_MAX_PAYLOAD, DEFAULT_SIZE_THRESHOLD } from "./transport.js";
+export {
+  WireEnvelopeSchema,
+  WirePayloadSchema,
+  HEADER_FIELDS,
+  PAYLOAD_FIELDS,
+  parseEnvelope,
+  type ParsedEnvelope,
+  type ParsedPayload,
+} from "./envelope.js";
+export { BUILTIN_SERIALIZERS, type Serializer } from "./serializers/registry.js";
+export {
+  thresholdPolicy,
+  byThreshold,
+  largestDirect,
+  fitToMaxPayload,
+  maxPayloadOf,
+  DEFAULT_MAX_PAYLOAD,
+  DEFAULT_SIZE_THRESHOLD,
+  type TransportPolicy,
+  type PayloadSizeInfo,
+  type PolicyContext,
+} from "./transport.js";
 export { DEFAULT_BROKER_URL, DEFAULT_FILESERVER_URL } from "./smartsend.js";
-export { setLogger } from "./log.js";
 export { uuidv4 } from "./uuid.js";
-export { createBridge, type Bridge } from "./bridge.js";
+export { plainCodec, fastCodec, type Codec } from "./codec.js";
+export { type Bridge, type BridgeOptions, type BridgeDefaults } from "./bridge.js";
 export type { IncomingMessage } from "./smartreceive.js";
 export type { PlikUploadOptions } from "./claimcheck/plik.js";
 export type { FetchWithBackoffOptions } from "./claimcheck/fetch-backoff.js";

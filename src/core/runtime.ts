@@ -54,6 +54,10 @@ export interface Runtime {
   allocUnsafe?(n: number): Uint8Array;
   /** Optional: a faster UTF-8 encoder than TextEncoder (same bytes). */
   utf8Encode?(s: string): Uint8Array;
+  /** Optional: an incremental SHA-256 (Node's crypto); without it natsbridge uses @noble/hashes. */
+  sha256?(): { update(chunk: Uint8Array): void; hex(): string };
+  /** Optional: true when fetch can send a ReadableStream body (`duplex: "half"`) over HTTP/1.1 (Node; browsers only over HTTP/2+). */
+  streamingUploads?: boolean;
   /** Environment variable lookup (Node) or nothing (browser). */
   env(name: string): string | undefined;
 }

@@ -1,31 +1,71 @@
 import { isoNow } from "./clock.js";
-import { buildEnvelope, directPayload, linkPayload, type EnvelopeHeader } from "./envelope.js";
-import { layoutEnvelope, lazyDirectPayload, type WireIo, type WireLayout } from "./wire.js";
-import { NatsBridgeError, withCorrelation } from "./errors.js";
-import { stringifyJson } from "./json.js";
-import { makeTrace } from "./log.js";
+import type { Codec } from "./codec.js";
 import type { ConnectionCache } from "./connections.js";
+import { buildEnvelope, linkPayload, type EnvelopeHeader, type Transport, type WireEnvelope, type WirePayload } from "./envelope.js";
+import { NatsBridgeError, withCorrelation } from "./errors.js";
+import { JsonTooDeepError, walkJson } from "./json-walk.js";
+import { makeTrace, type LogSink, type Trace } from "./log.js";
 import type { NatsConnectionLike, Runtime } from "./runtime.js";
-import { getSerializer } from "./serializers/registry.js";
-import { DEFAULT_SIZE_THRESHOLD, maxPayloadOf, selectTransports } from "./transport.js";
-import type { SendTuple, SmartsendOptions, Transport, UploadHandler, WireEnvelope, WirePayload } from "./types.js";
+import { readAll, toByteSource, type ByteSource } from "./byte-source.js";
+import { incrementalSha256, sha256Hex } from "./integrity.js";
+import { progressReporter, type ProgressListener } from "./progress.js";
+import type { SerializerRegistry } from "./serializers/registry.js";
+import { fitToMaxPayload, maxPayloadOf, planTransports, DEFAULT_SIZE_THRESHOLD, type TransportPolicy } from "./transport.js";
+import type { SendTuple, SmartsendOptions, UploadHandler } from "./types.js";
+import type { WireLayout } from "./wire.js";
 import { uuidv4 } from "./uuid.js";
+
+/**
+ * smartsend as named stages over plain data, each testable alone:
+ *   readSendOptions → serializePayloads → planTransports (the policy) → fitToMaxPayload →
+ *   uploadLinks → layout (build) → publish.
+ * The max_payload fit runs after the policy, so no policy can publish an envelope the server refuses.
+ */
 
 export const DEFAULT_BROKER_URL = "nats://localhost:4222";
 export const DEFAULT_FILESERVER_URL = "http://localhost:8080";
 
-/** From this size a direct payload's base64 is written straight into the wire (when the codec is there). */
-const LAZY_ABOVE = 16 * 1024;
-
+/** What a bridge gives smartsend: its plug points and its state. */
 export interface SendContext {
-  runtime: Runtime;
+  runtime: Pick<Runtime, "sha256">;
+  codec: Codec;
   connections: ConnectionCache;
+  serializers: SerializerRegistry;
+  policy: TransportPolicy;
   defaultUpload: UploadHandler;
-  /** How envelope bytes are written; with encodeBase64Into, large payloads skip JS strings. */
-  io: WireIo;
+  logSink: LogSink;
   /** NATSBRIDGE_LOG, read once: environment lookups are native calls too slow for every message. */
   logFlag: () => string | undefined;
 }
+
+/** The options of one call, checked, with every default filled in. */
+export interface SendSettings {
+  header: EnvelopeHeader;
+  size_threshold: number;
+  fileserver_url: string;
+  upload: UploadHandler;
+  is_publish: boolean;
+  nats_connection: NatsConnectionLike | null;
+  confirm: { timeout_ms: number } | null;
+  signal: AbortSignal | undefined;
+  onProgress: ProgressListener | undefined;
+  trace: Trace;
+}
+
+/** One payload after serialization: what every later stage works on. */
+export interface SerializedPayload {
+  id: string;
+  dataname: string;
+  payload_type: string;
+  /** Serialized length; null for a stream of unknown length (it goes by link). */
+  size: number | null;
+  /** In memory; absent for a Blob or stream not read (yet). */
+  bytes?: Uint8Array;
+  /** A Blob or stream given for a byte type: uploaded as it is read, never held whole. */
+  source?: ByteSource;
+}
+
+export const DEFAULT_CONFIRM_TIMEOUT_MS = 5_000;
 
 // Called with the value read by name (o.msg_id, not o[k]): a named property read stays fast
 // where a computed key read does not.
@@ -35,26 +75,8 @@ const optionString = (v: unknown, k: keyof SmartsendOptions, dflt: string): stri
   return v;
 };
 
-export function smartsend(
-  ctx: SendContext,
-  subject: string,
-  data: readonly SendTuple[],
-  options: SmartsendOptions = {},
-): Promise<[WireEnvelope, string]> {
-  const o = options ?? {};
-  let correlation_id = "";
-  try {
-    correlation_id = optionString(o.correlation_id, "correlation_id", "") || uuidv4();
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  // A plain function around the async body: one promise layer less per message.
-  return send(ctx, subject, data, o, correlation_id).catch((e) => {
-    throw withCorrelation(e, "SERIALIZATION_ERROR", "smartsend failed", correlation_id);
-  });
-}
-
-async function send(ctx: SendContext, subject: string, data: readonly SendTuple[], o: SmartsendOptions, correlation_id: string): Promise<[WireEnvelope, string]> {
+/** Stage 0: the subject, the tuples and the options, checked; the envelope header built. */
+export function readSendOptions(ctx: SendContext, subject: string, data: readonly SendTuple[], o: SmartsendOptions, correlation_id: string): SendSettings {
   // NATS subjects are whitespace-free tokens; the seeds' "/chat/room1" style is valid.
   if (typeof subject !== "string" || subject === "" || /\s/.test(subject)) {
     throw new NatsBridgeError("INVALID_OPTIONS", `subject must be a non-empty NATS subject without whitespace, got ${JSON.stringify(subject)}`);
@@ -68,131 +90,347 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
   }
   const size_threshold = o.size_threshold ?? DEFAULT_SIZE_THRESHOLD;
   if (typeof size_threshold !== "number" || !(size_threshold >= 0)) throw new NatsBridgeError("INVALID_OPTIONS", "size_threshold must be a non-negative number");
-  const broker_url = optionString(o.broker_url, "broker_url", DEFAULT_BROKER_URL);
-  const fileserver_url = optionString(o.fileserver_url, "fileserver_url", DEFAULT_FILESERVER_URL);
   const upload = o.fileserver_upload_handler ?? ctx.defaultUpload;
   if (typeof upload !== "function") throw new NatsBridgeError("INVALID_OPTIONS", "fileserver_upload_handler must be a function");
-  const is_publish = o.is_publish ?? true;
-  const trace = makeTrace(o.log, ctx.logFlag);
-
-  const header: EnvelopeHeader = {
-    correlation_id,
-    msg_id: optionString(o.msg_id, "msg_id", "") || uuidv4(),
-    timestamp: isoNow(),
-    send_to: subject,
-    msg_purpose: optionString(o.msg_purpose, "msg_purpose", "chat"),
-    sender_name: optionString(o.sender_name, "sender_name", "NATSBridge"),
-    sender_id: optionString(o.sender_id, "sender_id", "") || uuidv4(),
-    receiver_name: optionString(o.receiver_name, "receiver_name", ""),
-    receiver_id: optionString(o.receiver_id, "receiver_id", ""),
-    reply_to: optionString(o.reply_to, "reply_to", ""),
-    reply_to_msg_id: optionString(o.reply_to_msg_id, "reply_to_msg_id", ""),
-    broker_url,
-    metadata: o.metadata ?? {},
+  const metadata = o.metadata ?? {};
+  if (typeof metadata !== "object" || Array.isArray(metadata)) throw new NatsBridgeError("INVALID_OPTIONS", "metadata must be an object");
+  checkMetadata(metadata);
+  return {
+    header: {
+      correlation_id,
+      msg_id: optionString(o.msg_id, "msg_id", "") || uuidv4(),
+      timestamp: isoNow(),
+      send_to: subject,
+      msg_purpose: optionString(o.msg_purpose, "msg_purpose", "chat"),
+      sender_name: optionString(o.sender_name, "sender_name", "NATSBridge"),
+      sender_id: optionString(o.sender_id, "sender_id", "") || uuidv4(),
+      receiver_name: optionString(o.receiver_name, "receiver_name", ""),
+      receiver_id: optionString(o.receiver_id, "receiver_id", ""),
+      reply_to: optionString(o.reply_to, "reply_to", ""),
+      reply_to_msg_id: optionString(o.reply_to_msg_id, "reply_to_msg_id", ""),
+      broker_url: optionString(o.broker_url, "broker_url", DEFAULT_BROKER_URL),
+      metadata,
+    },
+    size_threshold,
+    fileserver_url: optionString(o.fileserver_url, "fileserver_url", DEFAULT_FILESERVER_URL),
+    upload,
+    is_publish: o.is_publish ?? true,
+    nats_connection: o.nats_connection ?? null,
+    confirm: readConfirm(o.confirm),
+    signal: checkSignal(o.signal),
+    onProgress: o.onProgress === undefined ? undefined : checkListener(o.onProgress),
+    trace: makeTrace(o.log, ctx.logFlag, ctx.logSink),
   };
+}
+
+function checkSignal(v: unknown): AbortSignal | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof (v as AbortSignal).aborted !== "boolean" || typeof (v as AbortSignal).addEventListener !== "function") {
+    throw new NatsBridgeError("INVALID_OPTIONS", "signal must be an AbortSignal");
+  }
+  return v as AbortSignal;
+}
+
+function checkListener(v: unknown): ProgressListener {
+  if (typeof v !== "function") throw new NatsBridgeError("INVALID_OPTIONS", "onProgress must be a function");
+  return v as ProgressListener;
+}
+
+/** The coded error for a fired signal; nothing has been published when it is thrown. */
+export function abortedError(signal: AbortSignal, correlation_id?: string): NatsBridgeError {
+  return new NatsBridgeError("ABORTED", "the operation was aborted", { correlation_id, cause: signal.reason });
+}
+
+/** Envelope metadata obeys the payloads' JSON rules: what a receiver refuses is never written (MAX_JSON_DEPTH, no NaN). */
+function checkMetadata(metadata: object): void {
+  for (const _ in metadata) {
+    let bad: number | undefined;
+    try {
+      walkJson(metadata, (n) => !Number.isFinite(n) && ((bad = n), true), new Set());
+    } catch (e) {
+      if (e instanceof JsonTooDeepError) throw new NatsBridgeError("SERIALIZATION_ERROR", `envelope metadata ${e.message}`, { cause: e });
+      throw e;
+    }
+    if (bad !== undefined) throw new NatsBridgeError("SERIALIZATION_ERROR", `envelope metadata holds ${bad}, which JSON cannot represent`);
+    return;
+  }
+}
+
+function readConfirm(v: SmartsendOptions["confirm"]): SendSettings["confirm"] {
+  if (v === undefined || v === false) return null;
+  if (v === true) return { timeout_ms: DEFAULT_CONFIRM_TIMEOUT_MS };
+  const t = v?.timeout_ms ?? DEFAULT_CONFIRM_TIMEOUT_MS;
+  if (typeof t !== "number" || !(t > 0)) throw new NatsBridgeError("INVALID_OPTIONS", "confirm.timeout_ms must be a positive number");
+  return { timeout_ms: t };
+}
+
+/** Stage 1: every value to bytes with the bridge's serializers, in order. */
+export async function serializePayloads(serializers: SerializerRegistry, data: readonly SendTuple[], trace: Trace, correlation_id: string): Promise<SerializedPayload[]> {
+  const out: SerializedPayload[] = [];
+  for (const [dataname, value, payload_type] of data) {
+    const serializer = serializers.get(payload_type);
+    const source = serializer.streams ? toByteSource(value) : null;
+    if (source) {
+      trace(correlation_id, () => `Streaming payload '${dataname}' (type: ${payload_type}) size: ${source.size ?? "unknown"} bytes`);
+      out.push({ id: uuidv4(), dataname, payload_type, size: source.size, source });
+      continue;
+    }
+    const made = serializer.serialize(value);
+    const bytes = made instanceof Promise ? await made : made;
+    if (!(bytes instanceof Uint8Array)) {
+      throw new NatsBridgeError("SERIALIZATION_ERROR", `the ${payload_type} serializer returned ${typeof bytes}, not a Uint8Array`);
+    }
+    trace(correlation_id, () => `Serialized payload '${dataname}' (type: ${payload_type}) size: ${bytes.byteLength} bytes`);
+    out.push({ id: uuidv4(), dataname, payload_type, size: bytes.byteLength, bytes });
+  }
+  return out;
+}
+
+/** A Blob the plan sends direct is small (below the threshold and max_payload): it is read now. */
+async function readDirectSources(items: SerializedPayload[], plan: readonly Transport[], max_payload: number): Promise<void> {
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i]!;
+    if (plan[i] !== "direct" || !it.source || it.bytes) continue;
+    it.bytes = await readAll(it.source, max_payload);
+    it.size = it.bytes.byteLength;
+  }
+}
+
+/** An uploaded link: where it is and the SHA-256 of what was sent. */
+export interface Uploaded {
+  url: string;
+  sha256: string;
+}
+
+type UploadSettings = Pick<SendSettings, "upload" | "fileserver_url" | "trace" | "signal" | "onProgress">;
+
+/**
+ * Stage 4: each payload the plan links, uploaded side by side; returns where each went, by index.
+ * The first failure (or the caller's signal) cancels the uploads still running.
+ */
+export async function uploadLinks(
+  runtime: Pick<Runtime, "sha256">,
+  items: readonly SerializedPayload[],
+  indices: readonly number[],
+  s: UploadSettings,
+  correlation_id: string,
+): Promise<Map<number, Uploaded>> {
+  const ctl = new AbortController();
+  const stop = () => ctl.abort(s.signal?.reason);
+  s.signal?.addEventListener("abort", stop, { once: true });
+  try {
+    const done = await Promise.all(
+      indices.map((i) =>
+        uploadOne(runtime, items[i]!, s, ctl.signal, correlation_id).catch((e) => {
+          ctl.abort(e);
+          throw e;
+        }),
+      ),
+    );
+    return new Map(indices.map((i, k) => [i, done[k]!]));
+  } catch (e) {
+    if (s.signal?.aborted) throw abortedError(s.signal, correlation_id);
+    throw e;
+  } finally {
+    s.signal?.removeEventListener("abort", stop);
+  }
+}
+
+async function uploadOne(runtime: Pick<Runtime, "sha256">, item: SerializedPayload, s: UploadSettings, signal: AbortSignal, correlation_id: string): Promise<Uploaded> {
+  const { dataname } = item;
+  s.trace(correlation_id, "Using link transport, uploading to fileserver");
+  const progress = progressReporter(s.onProgress, dataname, "upload", item.size);
+  progress.to(0);
+  // The SHA-256 is taken in the same pass that sends the bytes: from memory by WebCrypto beside
+  // the upload, or chunk by chunk from a stream as the uploader reads it.
+  let data: Uint8Array | ByteSource;
+  let digest: () => Promise<string>;
+  let sent = () => item.size ?? 0;
+  if (item.bytes) {
+    data = item.bytes;
+    const d = sha256Hex(runtime, item.bytes);
+    d.catch(() => undefined);
+    digest = () => d;
+  } else {
+    const source = item.source!;
+    const hash = incrementalSha256(runtime);
+    let loaded = 0;
+    let ended = false;
+    data = {
+      size: source.size,
+      ...(source.blob && { blob: source.blob }),
+      stream: () =>
+        source.stream().pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, ctl) {
+              hash.update(chunk);
+              loaded += chunk.byteLength;
+              progress.to(loaded);
+              ctl.enqueue(chunk);
+            },
+            flush: () => void (ended = true),
+          }),
+        ),
+    };
+    sent = () => loaded;
+    // A handler that sent the Blob itself (a browser's FormData reads it from disk) did not read our
+    // stream: the Blob is then read once more for its hash. A stream must have been read to its end.
+    digest = async () => {
+      if (ended) return hash.hex();
+      if (source.blob) return hashBlob(runtime, source.blob);
+      throw new NatsBridgeError("UPLOAD_FAILED", `the upload handler reported success for ${JSON.stringify(dataname)} without reading its stream to the end`);
+    };
+  }
+  let res;
+  try {
+    res = await s.upload(s.fileserver_url, dataname, data, {
+      signal,
+      onProgress: (n) => progress.to(n),
+    });
+  } catch (e) {
+    if (signal.aborted && !(e instanceof NatsBridgeError && e.code !== "UPLOAD_FAILED")) throw signal.reason instanceof NatsBridgeError ? signal.reason : e;
+    // An upload handler's failure is the file server's (or the network's), whatever it threw.
+    throw withCorrelation(e, "UPLOAD_FAILED", `upload of ${JSON.stringify(dataname)} failed`, correlation_id);
+  }
+  if (!res || res.status !== 200 || typeof res.url !== "string" || !/^https?:\/\//i.test(res.url)) {
+    throw new NatsBridgeError("UPLOAD_FAILED", `Failed to upload data to fileserver: status ${res?.status}, url ${JSON.stringify(res?.url)}`, {
+      correlation_id,
+      details: { dataname, fileserver_url: s.fileserver_url },
+    });
+  }
+  const sha256 = await digest();
+  if (item.size === null) item.size = sent();
+  progress.done(item.size);
+  s.trace(correlation_id, () => `Uploaded to URL: ${res.url}`);
+  return { url: res.url, sha256 };
+}
+
+async function hashBlob(runtime: Pick<Runtime, "sha256">, blob: Blob): Promise<string> {
+  const h = incrementalSha256(runtime);
+  const reader = (blob.stream() as ReadableStream<Uint8Array>).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return h.hex();
+    h.update(value);
+  }
+}
+
+/** Stage 6: publish, and with `confirm` wait for the server's answer to a flush. */
+export async function publish(conn: NatsConnectionLike, subject: string, wire: Uint8Array, confirm: SendSettings["confirm"], correlation_id: string): Promise<void> {
+  try {
+    conn.publish(subject, wire);
+  } catch (e) {
+    throw withCorrelation(e, "NATS_CONNECTION_FAILED", `publish to ${subject} failed`, correlation_id);
+  }
+  if (!confirm) return;
+  // Core NATS is at most once: a publish returns before anything reaches the server, and during
+  // an outage nats.js buffers it. A flush round trip proves the server has read everything before it.
+  if (typeof conn.flush !== "function") throw new NatsBridgeError("INVALID_OPTIONS", "confirm needs a connection with flush()");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the server within ${confirm.timeout_ms} ms`)), confirm.timeout_ms);
+  });
+  try {
+    await Promise.race([conn.flush(), timeout]);
+  } catch (e) {
+    throw withCorrelation(e, "NATS_CONNECTION_FAILED", `publish to ${subject} was not confirmed`, correlation_id);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const tooLarge = (bytes: number, max_payload: number) =>
+  new NatsBridgeError("ENVELOPE_TOO_LARGE", `envelope is at least ${bytes} bytes with every payload linked; the server accepts ${max_payload}`, {
+    details: { envelope_bytes: bytes, max_payload },
+  });
+
+export async function smartsend(ctx: SendContext, subject: string, data: readonly SendTuple[], options: SmartsendOptions): Promise<[WireEnvelope, string]> {
+  let correlation_id = "";
+  try {
+    correlation_id = optionString(options.correlation_id, "correlation_id", "") || uuidv4();
+    return await send(ctx, subject, data, readSendOptions(ctx, subject, data, options, correlation_id));
+  } catch (e) {
+    // Coded errors pass with the correlation id; anything else is a bug, not bad data (issue 7).
+    throw withCorrelation(e, "INTERNAL_ERROR", "smartsend failed", correlation_id || undefined);
+  }
+}
+
+async function send(ctx: SendContext, subject: string, data: readonly SendTuple[], s: SendSettings): Promise<[WireEnvelope, string]> {
+  const { header, trace } = s;
+  const { correlation_id } = header;
   trace(correlation_id, () => `Starting smartsend for subject: ${subject}`);
 
   // Connect before uploading anything: the server's max_payload decides what may go direct, and
   // an unreachable broker must not leave orphaned uploads behind.
-  let conn: NatsConnectionLike | null = o.nats_connection ?? null;
-  if (is_publish && !conn) conn = await ctx.connections.get(broker_url);
+  let conn = s.nats_connection;
+  if (s.is_publish && !conn) conn = await ctx.connections.get(header.broker_url);
+  const max_payload = maxPayloadOf(conn);
 
-  const serialized: Uint8Array[] = [];
-  for (const [dataname, value, payload_type] of data) {
-    const out = getSerializer(payload_type).serialize(value);
-    const bytes = out instanceof Promise ? await out : out;
-    trace(correlation_id, () => `Serialized payload '${dataname}' (type: ${payload_type}) size: ${bytes.byteLength} bytes`);
-    serialized.push(bytes);
-  }
-  const sizes = serialized.map((b) => b.byteLength);
-  const ids = data.map(() => uuidv4());
+  const aborted = () => {
+    if (s.signal?.aborted) throw abortedError(s.signal, correlation_id);
+  };
+  aborted();
+  const items = await serializePayloads(ctx.serializers, data, trace, correlation_id);
+  let plan: Transport[] = planTransports(ctx.policy, items, { size_threshold: s.size_threshold, max_payload });
+  await readDirectSources(items, plan, max_payload);
+  const sizes = items.map((it) => it.size ?? Number.POSITIVE_INFINITY);
+
+  // Stage 5, the envelope for a plan. A direct payload object is made once (its base64 at most
+  // once); a link not yet uploaded is measured with an empty URL and no hash, so the fit before
+  // uploading is a lower bound and nothing is uploaded for an envelope that cannot fit.
   const directs: (WirePayload | undefined)[] = [];
-  // The same payload object across measurements, so a base64 string is made at most once.
-  const direct = (i: number): WirePayload =>
-    (directs[i] ??= ((dataname, payload_type, bytes) =>
-      bytes.byteLength >= LAZY_ABOVE && ctx.io.encodeBase64Into
-        ? lazyDirectPayload(ids[i]!, dataname, payload_type, bytes, ctx.runtime.base64Encode)
-        : directPayload(ids[i]!, dataname, payload_type, bytes.byteLength, ctx.runtime.base64Encode(bytes)))(data[i]![0], data[i]![2], serialized[i]!));
-  const uploads: (Promise<string> | undefined)[] = [];
-
-  const uploadOnce = (i: number): Promise<string> =>
-    (uploads[i] ??= (async () => {
-      const dataname = data[i]![0];
-      trace(correlation_id, "Using link transport, uploading to fileserver");
-      let res;
-      try {
-        res = await upload(fileserver_url, dataname, serialized[i]!);
-      } catch (e) {
-        throw withCorrelation(e, "UPLOAD_FAILED", `upload of ${JSON.stringify(dataname)} failed`, correlation_id);
-      }
-      if (!res || res.status !== 200 || typeof res.url !== "string" || !/^https?:\/\//i.test(res.url)) {
-        throw new NatsBridgeError("UPLOAD_FAILED", `Failed to upload data to fileserver: status ${res?.status}, url ${JSON.stringify(res?.url)}`, {
-          correlation_id,
-          details: { dataname, fileserver_url },
-        });
-      }
-      trace(correlation_id, () => `Uploaded to URL: ${res.url}`);
-      return res.url;
-    })());
-
-  let env: WireEnvelope | undefined;
-  let layout: WireLayout | undefined;
-  const finish = (payloads: WirePayload[]): number => {
-    env = buildEnvelope(header, payloads);
+  const uploaded = new Map<number, Uploaded>();
+  let last: { env: WireEnvelope; layout: WireLayout } | undefined;
+  const build = (p: readonly Transport[]): number => {
+    const payloads = items.map((it, i) => {
+      if (p[i] === "direct") return (directs[i] ??= ctx.codec.directPayload(it.id, it.dataname, it.payload_type, it.bytes!));
+      const u = uploaded.get(i);
+      return linkPayload(it.id, it.dataname, it.payload_type, it.size ?? 0, u?.url ?? "", u ? { sha256: u.sha256 } : {});
+    });
+    const env = buildEnvelope(header, payloads);
+    let layout: WireLayout;
     try {
-      layout = layoutEnvelope(header, payloads, stringifyJson, ctx.io);
+      layout = ctx.codec.layout(header, payloads);
     } catch (e) {
-      throw new NatsBridgeError("SERIALIZATION_ERROR", `envelope metadata is not JSON-serializable: ${(e as Error).message}`, { cause: e });
+      throw withCorrelation(e, "SERIALIZATION_ERROR", "envelope metadata is not JSON-serializable");
     }
+    last = { env, layout };
     return layout.byteLength;
   };
-  const max_payload = maxPayloadOf(conn);
-  const tooLarge = (bytes: number) =>
-    new NatsBridgeError("ENVELOPE_TOO_LARGE", `envelope is at least ${bytes} bytes with every payload linked; the server accepts ${max_payload}`, {
-      details: { envelope_bytes: bytes, max_payload },
-    });
-  let floorChecked = false;
-  const measure = (plan: readonly Transport[]): number | Promise<number> => {
-    if (!floorChecked && plan.includes("link")) {
-      // Before the first upload: if even all-link (with empty URLs) cannot fit, uploading is pointless.
-      floorChecked = true;
-      const floor = finish(data.map(([dataname, , payload_type], i) => linkPayload(ids[i]!, dataname, payload_type, sizes[i]!, "")));
-      if (floor > max_payload) throw tooLarge(floor);
-    }
-    const urls = plan.map((t, i) => (t === "link" ? uploadOnce(i) : undefined));
-    const build = (linked: (string | undefined)[]) =>
-      finish(
-        data.map(([dataname, , payload_type], i) =>
-          plan[i] === "direct"
-            ? direct(i)
-            : linkPayload(ids[i]!, dataname, payload_type, sizes[i]!, linked[i]!),
-        ),
-      );
-    // Uploads run side by side; with none to wait for, the envelope is measured at once.
-    return urls.some((u) => u !== undefined) ? Promise.all(urls).then(build) : build([]);
-  };
 
-  const selected = selectTransports(sizes, size_threshold, max_payload, measure);
-  const { plan, fits } = selected instanceof Promise ? await selected : selected;
-  if (!fits) throw tooLarge(layout!.byteLength);
-  const wire = layout!.bytes();
-  plan.forEach((t, i) => t === "direct" && trace(correlation_id, () => `Using direct transport for ${sizes[i]} bytes`));
+  for (;;) {
+    const fitted = fitToMaxPayload(sizes, plan, max_payload, build);
+    if (!fitted) throw tooLarge(last!.layout.byteLength, max_payload);
+    plan = fitted;
+    const pending = plan.flatMap((t, i) => (t === "link" && !uploaded.has(i) ? [i] : []));
+    if (pending.length === 0) break;
+    aborted();
+    for (const [i, u] of await uploadLinks(ctx.runtime, items, pending, s, correlation_id)) uploaded.set(i, u);
+    // The real URLs can only make it longer: measure again, and fit again if they pushed it over.
+    if (build(plan) <= max_payload) break;
+  }
+  const { env, layout } = last!;
+  plan.forEach((t, i) => t === "direct" && trace(correlation_id, () => `Using direct transport for ${items[i]!.size} bytes`));
 
-  if (is_publish) {
-    try {
-      conn!.publish(subject, wire);
-    } catch (e) {
-      throw withCorrelation(e, "NATS_CONNECTION_FAILED", `publish to ${subject} failed`, correlation_id);
-    }
+  if (s.is_publish) {
+    // The last moment to honour an abort: after this the message is on its way.
+    aborted();
+    await publish(conn!, subject, layout.bytes(), s.confirm, correlation_id);
     trace(correlation_id, () => `Message published to ${subject}`);
   }
-  const result = [env!] as unknown as [WireEnvelope, string];
-  if (!layout!.jsonIsCostly) result[1] = layout!.json();
-  else {
-    // Most callers never read the JSON text of a large envelope; build it only if asked.
-    let json: string | undefined;
-    const make = layout!.json;
-    Object.defineProperty(result, 1, { enumerable: true, configurable: true, get: () => (json ??= make()) });
-  }
+  return sendResult(env, layout);
+}
+
+/**
+ * [env, env_json_str]. The JSON text of an envelope whose large payloads were written from bytes
+ * (the wasm codec) is only built when read: a 700 KB string costs more than the send it reports on
+ * (docs/performance.md, 512 KB round trip) and most callers never read it. Everything else is a
+ * plain value.
+ */
+function sendResult(env: WireEnvelope, layout: WireLayout): [WireEnvelope, string] {
+  if (!layout.jsonIsCostly) return [env, layout.json()];
+  const result = [env] as unknown as [WireEnvelope, string];
+  let json: string | undefined;
+  Object.defineProperty(result, 1, { enumerable: true, configurable: true, get: () => (json ??= layout.json()) });
   return result;
 }

@@ -1,4 +1,6 @@
 import type { Table } from "apache-arrow";
+import type { ProgressListener } from "./progress.js";
+import type { ByteSource } from "./byte-source.js";
 import type { NatsConnectionLike } from "./runtime.js";
 
 export type JsonValue = string | number | boolean | null | bigint | JsonValue[] | { [key: string]: JsonValue };
@@ -6,6 +8,8 @@ export type JsonRow = { [column: string]: JsonValue };
 /** Rows as objects (JS, Julia, Python peers) or as arrays (MicroPython's list[list]). */
 export type JsonTable = JsonRow[] | JsonValue[][];
 export type BytesLike = Uint8Array | ArrayBuffer | ArrayBufferView;
+/** A byte payload not in memory (issue 9): a Blob/File, a web stream or a Node Readable; sent by link, streamed. */
+export type StreamLike = Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
 /**
  * Payload type literal → what smartsend accepts for it and what smartreceive returns.
@@ -16,10 +20,10 @@ export interface PayloadTypeMap {
   dictionary: { send: JsonValue | Record<string, unknown> | unknown[]; receive: JsonValue };
   jsontable: { send: JsonTable | Record<string, unknown[]>; receive: JsonTable };
   arrowtable: { send: Table | Array<Record<string, unknown>>; receive: Table };
-  image: { send: BytesLike; receive: Uint8Array };
-  audio: { send: BytesLike; receive: Uint8Array };
-  video: { send: BytesLike; receive: Uint8Array };
-  binary: { send: BytesLike; receive: Uint8Array };
+  image: { send: BytesLike | StreamLike; receive: Uint8Array };
+  audio: { send: BytesLike | StreamLike; receive: Uint8Array };
+  video: { send: BytesLike | StreamLike; receive: Uint8Array };
+  binary: { send: BytesLike | StreamLike; receive: Uint8Array };
 }
 
 export type PayloadType = keyof PayloadTypeMap & string;
@@ -28,39 +32,11 @@ export type PayloadType = keyof PayloadTypeMap & string;
 export type SendTuple = { [K in PayloadType]: readonly [dataname: string, data: PayloadTypeMap[K]["send"], payload_type: K] }[PayloadType];
 export type ReceivedTuple = { [K in PayloadType]: [dataname: string, data: PayloadTypeMap[K]["receive"], payload_type: K] }[PayloadType];
 
-export type Transport = "direct" | "link";
+import type { EnvelopeHeader, WireEnvelope } from "./envelope.js";
+export type { Transport, WirePayload, WireEnvelope, EnvelopeHeader } from "./envelope.js";
 
-/** msg_payload_v1 as it travels. */
-export interface WirePayload {
-  id: string;
-  dataname: string;
-  payload_type: string;
-  transport: Transport;
-  encoding: "base64" | "none";
-  size: number;
-  data: string;
-  metadata: Record<string, unknown>;
-}
-
-/** msg_envelope_v1 as it travels. Field order here is the order on the wire. */
-export interface WireEnvelope {
-  correlation_id: string;
-  msg_id: string;
-  timestamp: string;
-  send_to: string;
-  msg_purpose: string;
-  sender_name: string;
-  sender_id: string;
-  receiver_name: string;
-  receiver_id: string;
-  reply_to: string;
-  reply_to_msg_id: string;
-  broker_url: string;
-  metadata: Record<string, unknown>;
-  payloads: WirePayload[];
-}
-
-export type ReceivedEnvelope = Omit<WireEnvelope, "payloads"> & { payloads: ReceivedTuple[] };
+/** The envelope smartreceive returns: the header as sent (peers' extra fields kept), payloads as tuples. */
+export type ReceivedEnvelope = EnvelopeHeader & { payloads: ReceivedTuple[]; [extra: string]: unknown };
 
 export interface UploadResult {
   status: number;
@@ -69,7 +45,18 @@ export interface UploadResult {
   url: string;
 }
 
-export type UploadHandler = (fileserver_url: string, dataname: string, data: Uint8Array) => Promise<UploadResult>;
+/** What smartsend passes an upload handler besides the seeds' three arguments; a handler may ignore it. */
+export interface UploadCallOptions {
+  signal?: AbortSignal;
+  /** Bytes sent so far, for handlers that stream (smartsend reports the start and the end itself). */
+  onProgress?: (loaded: number) => void;
+}
+
+/**
+ * The seeds' three arguments. `data` is a ByteSource only when the caller sent a Blob or stream
+ * (then it must be streamed, never read whole); otherwise bytes.
+ */
+export type UploadHandler = (fileserver_url: string, dataname: string, data: Uint8Array | ByteSource, options?: UploadCallOptions) => Promise<UploadResult>;
 export type DownloadHandler = (
   url: string,
   max_retries: number,
@@ -100,9 +87,23 @@ export interface SmartsendOptions {
   metadata?: Record<string, unknown>;
   /** Correlation-id trace logging: true for the default sink, or a logger of your own. */
   log?: boolean | Logger;
+  /**
+   * Core NATS delivers at most once and `publish` returns before the server has the message. With
+   * `confirm`, smartsend waits for a flush round trip (the server has read the message) and fails
+   * with NATS_CONNECTION_FAILED when it does not come within `timeout_ms` (default 5000).
+   */
+  confirm?: boolean | { timeout_ms?: number };
+  /** Cancels the send: uploads in flight are aborted, nothing is published; the call fails with ABORTED. */
+  signal?: AbortSignal;
+  /** Upload progress per link payload: `{ dataname, direction: "upload", loaded, total }`, monotonic, last = total. */
+  onProgress?: ProgressListener;
 }
 
 export interface SmartreceiveOptions {
+  /** Cancels the receive: downloads in flight are aborted; the call fails with ABORTED. */
+  signal?: AbortSignal;
+  /** Download progress per link payload (see ProgressEvent). */
+  onProgress?: ProgressListener;
   fileserver_download_handler?: DownloadHandler;
   max_retries?: number;
   base_delay?: number;

@@ -1,6 +1,5 @@
 import { utf8Encode } from "./bytes.js";
-import type { EnvelopeHeader } from "./envelope.js";
-import type { WirePayload } from "./types.js";
+import { HEADER_FIELD_NAMES, PAYLOAD_FIELD_NAMES, type EnvelopeHeader, type WirePayload } from "./envelope.js";
 
 /**
  * The envelope as the bytes that are published and as the JSON text smartsend returns, both
@@ -100,6 +99,11 @@ const s = (v: string): string => {
   return escaped;
 };
 
+/** `{"correlation_id":"`, `,"msg_id":"`, …: each header key with its opening quote. */
+const HEADER_KEYS = HEADER_FIELD_NAMES.map((k, i) => `${i === 0 ? "{" : ","}"${k}":"`);
+/** `{"id":`, `,"dataname":`, …: each payload key (values bring their own quotes). */
+const PAYLOAD_KEYS = PAYLOAD_FIELD_NAMES.map((k, i) => `${i === 0 ? "{" : ","}"${k}":`);
+
 type Part = string | { ascii: string } | { src: Uint8Array; payload: WirePayload };
 
 export function layoutEnvelope(
@@ -113,34 +117,39 @@ export function layoutEnvelope(
   allAscii = true;
   const metadata = stringify(h.metadata);
   if (!isAscii(metadata)) allAscii = false;
-  // Field by field in the wire order, whatever order the header object was built in.
-  let text =
-    `{"correlation_id":"${s(h.correlation_id)}","msg_id":"${s(h.msg_id)}","timestamp":"${s(h.timestamp)}","send_to":"${s(h.send_to)}"` +
-    `,"msg_purpose":"${s(h.msg_purpose)}","sender_name":"${s(h.sender_name)}","sender_id":"${s(h.sender_id)}"` +
-    `,"receiver_name":"${s(h.receiver_name)}","receiver_id":"${s(h.receiver_id)}","reply_to":"${s(h.reply_to)}"` +
-    `,"reply_to_msg_id":"${s(h.reply_to_msg_id)}","broker_url":"${s(h.broker_url)}","metadata":${metadata},"payloads":[`;
+  // Field by field in the envelope table's order (src/core/envelope.ts), whatever order the
+  // header object was built in. Every header field is a string.
+  let text = "";
+  for (let i = 0; i < HEADER_FIELD_NAMES.length; i++) text += HEADER_KEYS[i]! + s(h[HEADER_FIELD_NAMES[i]!]) + '"';
+  text += `,"metadata":${metadata},"payloads":[`;
   let large = 0;
   for (let i = 0; i < payloads.length; i++) {
     const p = payloads[i]!;
-    text +=
-      (i > 0 ? "," : "") +
-      `{"id":"${s(p.id)}","dataname":"${s(p.dataname)}","payload_type":"${s(p.payload_type)}"` +
-      `,"transport":"${p.transport}","encoding":"${p.encoding}","size":${p.size},"data":`;
-    if (p.transport === "direct") {
-      parts.push(text + '"');
-      const lazy = lazySources.get(p);
-      if (lazy && lazy.text === undefined && io.encodeBase64Into) {
-        parts.push({ src: lazy.bytes, payload: p });
-        large += Math.ceil(lazy.bytes.byteLength / 3) * 4;
-      } else {
-        const b64 = p.data;
-        parts.push({ ascii: b64 });
-        large += b64.length;
-      }
-      text = '"';
-    } else text += `"${s(p.data)}"`;
-    // The two metadata shapes natsbridge builds, written without a serializer call.
-    text += p.transport === "direct" ? `,"metadata":{"payload_bytes":${p.size}}}` : `,"metadata":{}}`;
+    if (i > 0) text += ",";
+    for (let f = 0; f < PAYLOAD_FIELD_NAMES.length; f++) {
+      const name = PAYLOAD_FIELD_NAMES[f]!;
+      text += PAYLOAD_KEYS[f]!;
+      if (name === "size") text += p.size;
+      else if (name === "metadata") {
+        const m = stringify(p.metadata);
+        if (!isAscii(m)) allAscii = false;
+        text += m;
+      } else if (name === "data" && p.transport === "direct") {
+        // Base64 is ASCII and needs no escaping: it goes in as a part of its own.
+        parts.push(text + '"');
+        const lazy = lazySources.get(p);
+        if (lazy && lazy.text === undefined && io.encodeBase64Into) {
+          parts.push({ src: lazy.bytes, payload: p });
+          large += Math.ceil(lazy.bytes.byteLength / 3) * 4;
+        } else {
+          const b64 = p.data;
+          parts.push({ ascii: b64 });
+          large += b64.length;
+        }
+        text = '"';
+      } else text += `"${s(p[name] as string)}"`;
+    }
+    text += "}";
   }
   parts.push(text + "]}");
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
-import { base64DecodeJs, base64EncodeJs } from "../../src/browser/base64.js";
-import { decodeBase64Strict } from "../../src/core/base64.js";
+import { base64DecodeJs, base64EncodeJs } from "../../src/core/base64/js.js";
+import { decodeBase64Strict } from "../../src/core/base64/strict.js";
 
 // The pure-JS codec is what old browsers use; Node 20 has no Uint8Array.fromBase64, so this is
 // also what runs here. The native path is exercised in Chromium by test/browser/e2e.test.ts.

@@ -72,7 +72,8 @@ beforeAll(async () => {
     // allSettled: whatever did start is assigned, so afterAll stops it even when something else failed.
     const results = await Promise.allSettled([
       timed("start nats-server", () => startNatsServer()).then((h) => (nats = h)),
-      startFileServer({ host: "127.0.0.1" }).then((f) => (files = f)),
+      // The page is served from another origin (the static server's), decided once it listens.
+      startFileServer({ host: "127.0.0.1", cors: { origins: (origin) => origin === site?.url } }).then((f) => (files = f)),
       timed("launch chromium", launchChromium).then((b) => (browser = b)),
       pageBuild,
     ]);

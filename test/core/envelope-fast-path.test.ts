@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { smartsend, WireEnvelopeSchema } from "../../src/node.js";
-import { parseCanonicalEnvelope } from "../../src/core/envelope.js";
+import { smartsend, smartreceive } from "../../src/node.js";
+import { isCanonicalEnvelope, parseEnvelope, parseEnvelopeBySchema } from "../../src/core/envelope.js";
 import { parseJson } from "../../src/core/json.js";
 import { vectorsDir } from "../../conformance/lib/vectors.js";
 import { randomBytes } from "../helpers/bridge-env.js";
@@ -69,15 +69,55 @@ describe("the hand-checked canonical envelope path", () => {
     const inputs = [...vectorMessages(), ...generated, ...generated.flatMap(mutations), 42, null, [], "x"];
     let fast = 0;
     for (const input of inputs) {
-      const canonical = parseCanonicalEnvelope(input);
-      const schema = WireEnvelopeSchema.safeParse(input);
-      if (canonical === null) continue;
+      if (!isCanonicalEnvelope(input)) continue;
       fast++;
-      expect(schema.success, JSON.stringify(input).slice(0, 200)).toBe(true);
-      expect(canonical).toEqual(schema.data);
+      const bySchema = parseEnvelopeBySchema(input);
+      expect(parseEnvelope(input)).toEqual(bySchema);
+      // Owned: the very object, checked and returned as it is; the same value as the schema's.
+      const owned = JSON.parse(JSON.stringify(input, (_k, v) => (typeof v === "bigint" ? Number(v) : v)));
+      expect(parseEnvelope(owned, true)).toBe(owned);
     }
     // The fast path must really be taken for what natsbridge itself sends.
     expect(fast).toBeGreaterThanOrEqual(generated.length);
     expect(inputs.length - fast).toBeGreaterThan(20);
+  });
+});
+
+describe("fields natsbridge does not know", () => {
+  it("are kept on both paths (the seeds hand back the parsed object with only the payloads replaced)", async () => {
+    const [, json] = await smartsend("extra", [["m", "hi", "text"]], { is_publish: false });
+    const canonical = JSON.parse(json);
+    canonical.error = { code: "E42", message: "remote failure", details: { why: 1 } };
+    canonical.x_custom = [1, 2];
+    const fast = await smartreceive(JSON.stringify(canonical));
+    expect(fast.error).toEqual(canonical.error);
+    expect(fast.x_custom).toEqual([1, 2]);
+    const loose = { ...canonical, reply_to: null }; // not canonical: the schema path
+    expect(isCanonicalEnvelope(loose)).toBe(false);
+    const slow = await smartreceive(JSON.stringify(loose));
+    expect(slow.error).toEqual(canonical.error);
+    expect(slow.reply_to).toBe("");
+    expect(slow.payloads).toEqual([["m", "hi", "text"]]);
+  });
+
+  it("an object handed to smartreceive is not changed", async () => {
+    const [, json] = await smartsend("extra", [["m", "hi", "text"]], { is_publish: false });
+    const obj = JSON.parse(json);
+    const before = JSON.stringify(obj);
+    const got = await smartreceive(obj);
+    expect(got.payloads).toEqual([["m", "hi", "text"]]);
+    expect(JSON.stringify(obj)).toBe(before);
+  });
+
+  it("a metadata key __proto__ stays an own key on both paths and sets no prototype (issue 8 item 7)", async () => {
+    const [, json] = await smartsend("proto", [["m", "hi", "text"]], { is_publish: false });
+    const withProto = json.replace('"metadata":{}', '"metadata":{"__proto__":{"isAdmin":true},"k":1}');
+    for (const text of [withProto, withProto.replace('"reply_to":""', '"reply_to":null')]) {
+      const env = await smartreceive(text);
+      expect(Object.keys(env.metadata)).toEqual(["__proto__", "k"]);
+      expect((env.metadata as any).isAdmin).toBeUndefined();
+      expect(Object.getPrototypeOf(env.metadata)).toBe(Object.prototype);
+      expect(Object.getOwnPropertyDescriptor(env.metadata, "__proto__")?.value).toEqual({ isAdmin: true });
+    }
   });
 });

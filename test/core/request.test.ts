@@ -134,6 +134,8 @@ describe("errors a requester can branch on", () => {
       smartreply(req, new NatsBridgeError("DOWNLOAD_FAILED", "Failed to fetch data after 5 attempts", { details: { url: "http://x/f" }, correlation_id: req.correlation_id }), opts()),
     );
     const e = await rejection(smartrequest(subject, [["m", "x", "text"]], { ...opts(), correlation_id: "cid-remote" }));
+    // The collector is on another connection: its copy is delivered before the answer to this flush.
+    await env.nc.flush();
     r.stop();
     raw.stop();
     expect(e.code).toBe("REMOTE_ERROR");

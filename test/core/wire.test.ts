@@ -3,7 +3,7 @@ import { smartsend, smartreceive } from "../../src/node.js";
 import { buildEnvelope, directPayload, linkPayload, type EnvelopeHeader } from "../../src/core/envelope.js";
 import { encodeAsciiInto, layoutEnvelope, lazyDirectPayload } from "../../src/core/wire.js";
 import { parseJsonBytes, parseJsonText } from "../../src/core/bulk-json.js";
-import { bytesBase64 } from "../../src/core/fast-base64.js";
+import { bytesBase64 } from "../../src/core/base64/bytes-codec.js";
 import { stringifyJson } from "../../src/core/json.js";
 import { randomBytes } from "../helpers/bridge-env.js";
 

@@ -17,5 +17,6 @@ export function bytes(payload_type: string): Serializer<unknown, Uint8Array> {
       return b;
     },
     deserialize: (b) => b,
+    streams: true,
   };
 }

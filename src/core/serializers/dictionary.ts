@@ -1,13 +1,21 @@
 import { NatsBridgeError } from "../errors.js";
 import { utf8Decode, utf8Encode } from "../bytes.js";
 import { parseJson, stringifyJson } from "../json.js";
+import { JsonTooDeepError, walkJson } from "../json-walk.js";
 import type { JsonValue } from "../types.js";
 import type { Serializer } from "./registry.js";
 
 export function encodeJson(data: unknown, what: string): Uint8Array {
   // JSON has no NaN or Infinity: JSON.stringify would write null in their place without a word.
-  const bad = findNonFinite(data, new Set());
-  if (bad !== null) throw new NatsBridgeError("SERIALIZATION_ERROR", `${what} data holds ${bad}, which JSON cannot represent`);
+  let bad: number | undefined;
+  try {
+    walkJson(data, (n) => !Number.isFinite(n) && ((bad = n), true), new Set());
+  } catch (e) {
+    // What natsbridge refuses to read it does not write either (MAX_JSON_DEPTH).
+    if (e instanceof JsonTooDeepError) throw new NatsBridgeError("SERIALIZATION_ERROR", `${what} data ${e.message}`, { cause: e });
+    throw e;
+  }
+  if (bad !== undefined) throw new NatsBridgeError("SERIALIZATION_ERROR", `${what} data holds ${bad}, which JSON cannot represent`);
   let s: string;
   try {
     s = stringifyJson(data);
@@ -22,6 +30,7 @@ export function decodeJson(bytes: Uint8Array, what: string): unknown {
   try {
     return parseJson(s);
   } catch (e) {
+    if (e instanceof JsonTooDeepError) throw new NatsBridgeError("DESERIALIZATION_ERROR", `${what} payload ${e.message}`, { cause: e });
     throw new NatsBridgeError("DESERIALIZATION_ERROR", `${what} payload is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
 }
@@ -31,15 +40,3 @@ export const dictionary: Serializer<unknown, JsonValue> = {
   serialize: (data) => encodeJson(data, "dictionary"),
   deserialize: (bytes) => decodeJson(bytes, "dictionary") as JsonValue,
 };
-
-function findNonFinite(v: unknown, seen: Set<object>): string | null {
-  if (typeof v === "number") return Number.isFinite(v) ? null : String(v);
-  if (typeof v !== "object" || v === null || seen.has(v)) return null;
-  seen.add(v);
-  const items = Array.isArray(v) ? v : Object.values(v);
-  for (const x of items) {
-    const r = findNonFinite(x, seen);
-    if (r !== null) return r;
-  }
-  return null;
-}

@@ -1,5 +1,6 @@
 import { NatsBridgeError } from "../errors.js";
 import type { JsonTable } from "../types.js";
+import { defineOwn, isInheritedName } from "../own-property.js";
 import { decodeJson, encodeJson } from "./dictionary.js";
 import type { Serializer } from "./registry.js";
 
@@ -37,10 +38,16 @@ function toRows(data: unknown): JsonTable | null {
   if (!cols.every(Array.isArray)) return null;
   const n = cols.length === 0 ? 0 : (cols[0] as unknown[]).length;
   if (!cols.every((c) => (c as unknown[]).length === n)) return null;
+  // Every column is an own property of every row, whatever its name ("__proto__", "constructor"…).
+  const inherited = names.map(isInheritedName);
   const rows: Record<string, unknown>[] = [];
   for (let i = 0; i < n; i++) {
     const row: Record<string, unknown> = {};
-    for (let j = 0; j < names.length; j++) row[names[j]!] = (cols[j] as unknown[])[i];
+    for (let j = 0; j < names.length; j++) {
+      const value = (cols[j] as unknown[])[i];
+      if (inherited[j]) defineOwn(row, names[j]!, value);
+      else row[names[j]!] = value;
+    }
     rows.push(row);
   }
   return rows as JsonTable;

@@ -9,9 +9,12 @@ import { bytes } from "./bytes.js";
 export interface Serializer<Send = any, Receive = any> {
   serialize(data: Send): Uint8Array | Promise<Uint8Array>;
   deserialize(bytes: Uint8Array): Receive | Promise<Receive>;
+  /** True for the opaque byte types: smartsend then also takes a Blob or stream and uploads it as it is (issue 9). */
+  readonly streams?: boolean;
 }
 
-const builtins: Record<string, Serializer> = {
+/** The eight payload types of the wire format. */
+export const BUILTIN_SERIALIZERS: Readonly<Record<string, Serializer>> = Object.freeze({
   text,
   dictionary,
   jsontable,
@@ -20,35 +23,55 @@ const builtins: Record<string, Serializer> = {
   audio: bytes("audio"),
   video: bytes("video"),
   binary: bytes("binary"),
-};
-
-const registry = new Map<string, Serializer>(Object.entries(builtins));
+});
 
 /**
- * Add a payload type (or replace a built-in one). Peers in other languages must know the type too,
- * so a custom type is a private agreement between your own services.
+ * One bridge's payload types: its own copy of the built-ins plus what it registers, so a
+ * registration on one bridge never changes another (issue 7: nothing process-global).
+ * Peers in other languages must know a custom type too: it is a private agreement between your services.
  */
-export function registerSerializer(payload_type: string, serializer: Serializer): void {
-  if (typeof payload_type !== "string" || payload_type === "") {
-    throw new NatsBridgeError("INVALID_OPTIONS", "payload_type must be a non-empty string");
+export class SerializerRegistry {
+  private readonly map: Map<string, Serializer>;
+
+  constructor(from: Iterable<[string, Serializer]> = Object.entries(BUILTIN_SERIALIZERS)) {
+    this.map = new Map(from);
   }
-  registry.set(payload_type, serializer);
-}
 
-export function unregisterSerializer(payload_type: string): void {
-  const builtin = builtins[payload_type];
-  if (builtin) registry.set(payload_type, builtin);
-  else registry.delete(payload_type);
-}
-
-export function getSerializer(payload_type: string): Serializer {
-  const s = typeof payload_type === "string" ? registry.get(payload_type) : undefined;
-  if (!s) {
-    throw new NatsBridgeError("INVALID_PAYLOAD_TYPE", `unknown payload_type: ${JSON.stringify(payload_type)}`, {
-      details: { payload_type, known: [...registry.keys()] },
-    });
+  /** A registry that starts as this one is now and then goes its own way (for bridge.extend). */
+  copy(extra: Record<string, Serializer> = {}): SerializerRegistry {
+    const r = new SerializerRegistry(this.map);
+    for (const [k, s] of Object.entries(extra)) r.register(k, s);
+    return r;
   }
-  return s;
-}
 
-export const payloadTypes = (): string[] => [...registry.keys()];
+  register(payload_type: string, serializer: Serializer): void {
+    if (typeof payload_type !== "string" || payload_type === "") {
+      throw new NatsBridgeError("INVALID_OPTIONS", "payload_type must be a non-empty string");
+    }
+    if (typeof serializer?.serialize !== "function" || typeof serializer?.deserialize !== "function") {
+      throw new NatsBridgeError("INVALID_OPTIONS", `serializer for ${JSON.stringify(payload_type)} needs serialize and deserialize functions`);
+    }
+    this.map.set(payload_type, serializer);
+  }
+
+  /** Remove a custom type, or put a replaced built-in back. */
+  unregister(payload_type: string): void {
+    const builtin = BUILTIN_SERIALIZERS[payload_type];
+    if (builtin) this.map.set(payload_type, builtin);
+    else this.map.delete(payload_type);
+  }
+
+  get(payload_type: string): Serializer {
+    const s = typeof payload_type === "string" ? this.map.get(payload_type) : undefined;
+    if (!s) {
+      throw new NatsBridgeError("INVALID_PAYLOAD_TYPE", `unknown payload_type: ${JSON.stringify(payload_type)}`, {
+        details: { payload_type, known: [...this.map.keys()] },
+      });
+    }
+    return s;
+  }
+
+  types(): string[] {
+    return [...this.map.keys()];
+  }
+}

@@ -19,12 +19,19 @@ export function normalizeBase64(text: string): string | null {
 }
 
 /**
- * Strict decode on top of a runtime decoder. Fast path: decoders such as Node's Buffer skip
- * characters that are not base64 (so the output comes out short) and read the URL-safe `-_` too;
- * a decode of the expected length without `-`/`_` in the input proves the text was standard
- * base64. Anything else takes the careful path, which accepts only whitespace as extra.
+ * Strict decode on top of a runtime decoder: the exact fast path, else the careful path, which
+ * accepts only ASCII whitespace as extra.
  */
 export function decodeBase64Strict(text: string, decode: (canonical: string) => Uint8Array): Uint8Array | null {
+  return decodeBase64Exact(text, decode) ?? decodeBase64Lenient(text, decode);
+}
+
+/**
+ * The fast path alone. Decoders such as Node's Buffer skip characters that are not base64 (so the
+ * output comes out short) and read the URL-safe `-_` too; a decode of the expected length without
+ * `-`/`_` in the input proves the text was standard base64 with nothing extra. Null otherwise.
+ */
+export function decodeBase64Exact(text: string, decode: (canonical: string) => Uint8Array): Uint8Array | null {
   const n = text.length;
   const eq = text.charCodeAt(n - 1) === 61 ? (text.charCodeAt(n - 2) === 61 ? 2 : 1) : 0;
   if (n % 4 !== 1 && text.indexOf("-") < 0 && text.indexOf("_") < 0) {
@@ -32,9 +39,14 @@ export function decodeBase64Strict(text: string, decode: (canonical: string) => 
       const out = decode(text);
       if (out.byteLength === Math.floor(((n - eq) * 3) / 4) && (eq === 0 || n % 4 === 0)) return out;
     } catch {
-      // fall through to the careful path
+      // not exact: the caller decides
     }
   }
+  return null;
+}
+
+/** The careful path: standard base64 once ASCII whitespace is taken out (normalizeBase64), or null. */
+export function decodeBase64Lenient(text: string, decode: (canonical: string) => Uint8Array): Uint8Array | null {
   const canonical = normalizeBase64(text);
   return canonical === null ? null : decode(canonical);
 }

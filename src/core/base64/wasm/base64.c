@@ -58,10 +58,10 @@ static const u8 DEC[256] = {
  * external global so that LLVM cannot fold them back into v128.const operands inside the
  * loops, which V8 rebuilds from immediates on every iteration (worth ~10% here). */
 typedef struct {
-  v128_t spread, m_a, m_b, m_c, m_d, c51, c26, c13, lut;
+  v128_t m_a, m_b, m_c, m_d, c51, c26, c13, lut;
 } EncConsts;
 typedef struct {
-  v128_t nib, lut_lo, lut_hi, slash, lut_roll, m6, m6hi, mul, pack;
+  v128_t nib, lut_lo, lut_hi, slash, lut_roll, m6, m6hi, mul;
 } DecConsts;
 
 #define SPLAT16(b) b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b
@@ -69,7 +69,6 @@ typedef struct {
 #define SPLAT4X32(x) LE32(x), LE32(x), LE32(x), LE32(x)
 
 __attribute__((aligned(16))) unsigned char base64_enc_consts[sizeof(EncConsts)] = {
-    1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10, /* spread */
     SPLAT4X32(0x0000fc00),                             /* m_a */
     SPLAT4X32(0x0fc00000),                             /* m_b */
     SPLAT4X32(0x000003f0),                             /* m_c */
@@ -92,7 +91,6 @@ __attribute__((aligned(16))) unsigned char base64_dec_consts[sizeof(DecConsts)] 
     SPLAT4X32(0x003f003f),                                                                          /* m6 */
     SPLAT4X32(0x0fc00fc0),                                                                          /* m6hi */
     SPLAT4X32(0x00011000),                                                                          /* mul */
-    2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, 255, 255, 255, 255,                                     /* pack */
 };
 
 /* ---------------------------------------------------------------- encode */

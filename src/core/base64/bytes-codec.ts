@@ -1,4 +1,4 @@
-import { base64DecodeBytes, base64EncodeInto, simdAvailable } from "./base64-wasm/index.js";
+import { base64DecodeBytes, base64EncodeInto, simdAvailable } from "./wasm/index.js";
 
 /**
  * The WebAssembly SIMD base64 codec when this runtime can run it, else null. Probed once, on first

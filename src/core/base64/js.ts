@@ -120,9 +120,6 @@ type NativeDecode = (text: string) => Uint8Array;
 const nativeEncode = (Uint8Array.prototype as unknown as { toBase64?: NativeEncode }).toBase64;
 const nativeDecode = (Uint8Array as unknown as { fromBase64?: NativeDecode }).fromBase64;
 
-/** True when the runtime has the native Uint8Array base64 methods (reported by tests). */
-export const hasNativeBase64 = typeof nativeEncode === "function" && typeof nativeDecode === "function";
-
 export const base64Encode: (bytes: Uint8Array) => string =
   typeof nativeEncode === "function" ? (bytes) => nativeEncode.call(bytes) : base64EncodeJs;
 

@@ -8,8 +8,7 @@
  * is false; the codec functions throw when it is false.
  *
  * API: base64EncodeInto(src, dst, at) -> bytes written; base64DecodeBytes(src) -> bytes | null;
- * base64DecodeInto(src, dst, at) -> bytes written | -1; base64EncodedLength(n);
- * base64DecodedLength(src); simdAvailable(). One module instance, reused; its memory grows to
+ * base64EncodedLength(n); simdAvailable(). One module instance, reused; its memory grows to
  * the largest call and is dropped after calls that needed more than 32 MB.
  *
  * Standard alphabet only. Encoding always pads. Decoding is strict: it accepts exactly the
@@ -19,6 +18,7 @@
  * atob it ignores the unused low bits of the last character ("QR==" decodes like "QQ==").
  */
 import { BASE64_WASM } from "./module.js";
+import { base64DecodeJs } from "../js.js";
 
 interface Base64Exports {
   memory: WebAssembly.Memory;
@@ -104,35 +104,6 @@ export function base64DecodeBytes(src: Uint8Array, alloc: (n: number) => Uint8Ar
   return out;
 }
 
-/**
- * Decoded length of `src` if it is valid base64 (the length base64DecodeInto needs); for
- * invalid text the number means nothing.
- */
-export function base64DecodedLength(src: Uint8Array): number {
-  const n = src.length;
-  const pad = n > 0 && src[n - 1] === 61 ? (n > 1 && src[n - 2] === 61 ? 2 : 1) : 0;
-  return Math.floor(((n - pad) * 3) / 4);
-}
-
-/**
- * Strict decode into `dst` at `at`: returns the number of bytes written, or -1 when `src` is
- * not valid base64 (dst untouched). Throws RangeError when valid output does not fit. Saves
- * base64DecodeBytes' fresh output buffer, which costs more than the decode itself in Chrome
- * (page faults on a new 512 KB allocation: ~220 µs there, vs ~15 µs in Node).
- */
-export function base64DecodeInto(src: Uint8Array, dst: Uint8Array, at: number): number {
-  const need = base64DecodedLength(src);
-  if (!(at >= 0) || at + need > dst.length) {
-    throw new RangeError(`base64DecodeInto: ${need} bytes do not fit at ${at} in a ${dst.length}-byte buffer`);
-  }
-  if (src.length === 0) return 0;
-  const st = instance();
-  const from = decodeInMemory(st, src);
-  if (from >= 0) dst.set(st.view.subarray(from, from + st.written), at);
-  release(st);
-  return from >= 0 ? st.written : -1;
-}
-
 /** Decodes src (non-empty) inside the wasm memory: the output's offset there, or -1. */
 function decodeInMemory(st: State, src: Uint8Array): number {
   const n = src.length;
@@ -174,20 +145,6 @@ function release(st: State): void {
   if (st.view.byteLength > RETAIN_BYTES && state === st) state = null;
 }
 
-function moduleBytes(): ArrayBuffer {
-  // Plain base64 decode of the embedded module (a few KB, once): no atob/Buffer dependency.
-  const s = BASE64_WASM;
-  const out = new Uint8Array((s.length >> 2) * 3 - (s.endsWith("==") ? 2 : s.endsWith("=") ? 1 : 0));
-  const value = (c: number) => (c > 96 ? c - 71 : c > 64 ? c - 65 : c > 47 ? c + 4 : c === 43 ? 62 : 63);
-  for (let i = 0, o = 0; i < s.length; i += 4) {
-    const v =
-      (value(s.charCodeAt(i)) << 18) |
-      (value(s.charCodeAt(i + 1)) << 12) |
-      ((value(s.charCodeAt(i + 2)) & 63) << 6) |
-      (value(s.charCodeAt(i + 3)) & 63);
-    out[o++] = v >> 16;
-    if (o < out.length) out[o++] = (v >> 8) & 255;
-    if (o < out.length) out[o++] = v & 255;
-  }
-  return out.buffer;
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  return base64DecodeJs(BASE64_WASM) as Uint8Array<ArrayBuffer>;
 }
