@@ -24,7 +24,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   1  other failure                  6  NO_RESPONDERS: nobody subscribes to the subject
   2  bad arguments                  7  REMOTE_ERROR: the responder answered with an error
   3  NATS_CONNECTION_FAILED         8  a received message is not a valid envelope
-  4  UPLOAD_FAILED / DOWNLOAD_FAILED`;
+  4  UPLOAD_FAILED / DOWNLOAD_FAILED / INTEGRITY_ERROR`;
 
 const byCode: Partial<Record<ErrorCode, { exit: number; hint: string }>> = {
   NATS_CONNECTION_FAILED: {
@@ -33,6 +33,8 @@ const byCode: Partial<Record<ErrorCode, { exit: number; hint: string }>> = {
   },
   UPLOAD_FAILED: { exit: EXIT.FILESERVER, hint: "is the file server running? Set --fileserver or FILESERVER_URL (`natsbridge fileserver` starts one)" },
   DOWNLOAD_FAILED: { exit: EXIT.FILESERVER, hint: "the link may have expired or been one-shot and already fetched, or the file server is unreachable" },
+  INTEGRITY_ERROR: { exit: EXIT.FILESERVER, hint: "the file server returned other bytes than the sender uploaded (its SHA-256 differs)" },
+  INTERNAL_ERROR: { exit: EXIT.FAILED, hint: "this is a bug in natsbridge; please report it with the message above" },
   REQUEST_TIMEOUT: { exit: EXIT.TIMEOUT, hint: "the responder did not answer in time; raise --timeout or check that it is running" },
   NO_RESPONDERS: { exit: EXIT.NO_RESPONDERS, hint: "start a responder first (e.g. `natsbridge reply <subject> …`) or check the subject name" },
   REMOTE_ERROR: { exit: EXIT.REMOTE_ERROR, hint: "the responder reported this error; its details are above" },
