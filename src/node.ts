@@ -1,6 +1,7 @@
 /**
  * Node entry: the core wired to `nats` (TCP) and `undici` (HTTP).
  */
+import { createHash } from "node:crypto";
 import { connect } from "nats";
 import { fetch, FormData } from "undici";
 import { createBridge as createCoreBridge, type Bridge, type BridgeOptions } from "./core/bridge.js";
@@ -29,6 +30,11 @@ export const nodeRuntime: Runtime = {
   },
   indexOfByte: (b, byte, from) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).indexOf(byte, from),
   writeAscii: (s, dst, at) => Buffer.from(dst.buffer, dst.byteOffset, dst.byteLength).write(s, at, "latin1"),
+  sha256: () => {
+    const h = createHash("sha256");
+    return { update: (c) => void h.update(c), hex: () => h.digest("hex") };
+  },
+  streamingUploads: true,
   env: (name) => process.env[name],
 };
 

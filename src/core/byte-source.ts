@@ -12,6 +12,8 @@ export interface ByteSource {
   stream(): ReadableStream<Uint8Array>;
   /** A Blob when the source is one (the browser's FormData streams a Blob from disk by itself). */
   readonly blob?: Blob;
+  /** Set when the source itself failed (a chunk that is not bytes): the uploader only sees a broken body. */
+  failure?: NatsBridgeError;
 }
 
 const isBlob = (v: unknown): v is Blob => typeof Blob !== "undefined" && v instanceof Blob;
@@ -27,32 +29,55 @@ function chunkBytes(c: unknown): Uint8Array {
   throw new NatsBridgeError("SERIALIZATION_ERROR", `a payload stream yielded ${typeof c === "string" ? "a string" : typeof c}, not bytes`);
 }
 
-function once<T>(open: () => T): () => T {
+function bytesOf(src: ByteSource, c: unknown): Uint8Array {
+  try {
+    return chunkBytes(c);
+  } catch (e) {
+    src.failure = e as NatsBridgeError;
+    throw e;
+  }
+}
+
+function once<T>(src: () => ByteSource, open: () => T): () => T {
   let opened = false;
   return () => {
-    if (opened) throw new NatsBridgeError("SERIALIZATION_ERROR", "a payload stream can be read once; pass a new stream to send it again");
+    if (opened) {
+      const e = new NatsBridgeError("SERIALIZATION_ERROR", "a payload stream can be read once; pass a new stream to send it again");
+      src().failure = e;
+      throw e;
+    }
     opened = true;
     return open();
   };
 }
 
+/** Streams already given to a send: reading one again would upload nothing, silently. */
+const used = new WeakSet<object>();
+
 /** The value as a ByteSource, or null when it is not one (then it is bytes or not valid for the type). */
 export function toByteSource(v: unknown): ByteSource | null {
+  if ((isWebStream(v) || isAsyncIterable(v)) && (used.has(v) || (v as ReadableStream).locked === true || (v as { readableDidRead?: boolean }).readableDidRead === true)) {
+    throw new NatsBridgeError("SERIALIZATION_ERROR", "a payload stream can be read once; pass a new stream to send it again");
+  }
+  if (isWebStream(v) || isAsyncIterable(v)) used.add(v);
   if (isBlob(v)) return { size: v.size, stream: () => v.stream() as ReadableStream<Uint8Array>, blob: v };
   if (isWebStream(v)) {
-    const checked = v.pipeThrough(new TransformStream<unknown, Uint8Array>({ transform: (c, ctl) => ctl.enqueue(chunkBytes(c)) }));
-    return { size: null, stream: once(() => checked) };
+    const src: ByteSource = {
+      size: null,
+      stream: once(() => src, () => v.pipeThrough(new TransformStream<unknown, Uint8Array>({ transform: (c, ctl) => ctl.enqueue(bytesOf(src, c)) }))),
+    };
+    return src;
   }
   if (isAsyncIterable(v)) {
-    return {
+    const src: ByteSource = {
       size: null,
-      stream: once(() => {
+      stream: once(() => src, () => {
         const it = v[Symbol.asyncIterator]();
         return new ReadableStream<Uint8Array>({
           async pull(ctl) {
             const { done, value } = await it.next();
             if (done) ctl.close();
-            else ctl.enqueue(chunkBytes(value));
+            else ctl.enqueue(bytesOf(src, value));
           },
           async cancel(reason) {
             await it.return?.(reason);
@@ -60,6 +85,7 @@ export function toByteSource(v: unknown): ByteSource | null {
         });
       }),
     };
+    return src;
   }
   return null;
 }

@@ -28,6 +28,8 @@ export { uuidv4 } from "./uuid.js";
 export { plainCodec, fastCodec, type Codec } from "./codec.js";
 export { type Bridge, type BridgeOptions, type BridgeDefaults } from "./bridge.js";
 export type { IncomingMessage } from "./smartreceive.js";
+export type { ProgressEvent, ProgressListener } from "./progress.js";
+export type { ByteSource } from "./byte-source.js";
 export type { PlikUploadOptions } from "./claimcheck/plik.js";
 export type { FetchWithBackoffOptions } from "./claimcheck/fetch-backoff.js";
 export { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_INBOX_PREFIX, type SmartrequestOptions, type SmartreplyOptions, type RequestEnvelope } from "./request.js";

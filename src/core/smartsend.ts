@@ -288,6 +288,8 @@ async function uploadOne(runtime: Pick<Runtime, "sha256">, item: SerializedPaylo
       onProgress: (n) => progress.to(n),
     });
   } catch (e) {
+    // The source's own fault (a chunk that is not bytes) is the caller's data, not the file server's.
+    if (item.source?.failure) throw item.source.failure;
     if (signal.aborted && !(e instanceof NatsBridgeError && e.code !== "UPLOAD_FAILED")) throw signal.reason instanceof NatsBridgeError ? signal.reason : e;
     // An upload handler's failure is the file server's (or the network's), whatever it threw.
     throw withCorrelation(e, "UPLOAD_FAILED", `upload of ${JSON.stringify(dataname)} failed`, correlation_id);

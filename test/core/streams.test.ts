@@ -1,0 +1,147 @@
+import { createHash } from "node:crypto";
+import { openAsBlob, createReadStream } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createBridge, type ProgressEvent } from "../../src/node.js";
+import { startFileServer, type FileServer } from "../../src/fileserver.js";
+import { startBridgeEnv, listen, collect, uniqueSubject, randomBytes, expectSameBytes, type BridgeEnv } from "../helpers/bridge-env.js";
+
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+/** A web stream of `data` in `chunk`-byte pieces, optionally waiting `delayMs` before each. */
+function webStream(data: Uint8Array, chunk: number, delayMs = 0): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    async pull(ctl) {
+      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      if (at >= data.length) return ctl.close();
+      ctl.enqueue(data.slice(at, at + chunk));
+      at += chunk;
+    },
+  });
+}
+
+let env: BridgeEnv;
+let dir: string;
+beforeAll(async () => {
+  env = await startBridgeEnv();
+  dir = await mkdtemp(join(tmpdir(), "natsbridge-streams-"));
+});
+afterAll(async () => {
+  await env?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const bridgeFor = () => createBridge({ broker_url: env.nats.url, fileserver_url: env.files.url });
+
+describe("stream inputs (issue 9)", () => {
+  it("a file Blob (fs.openAsBlob), a web stream and a Node Readable go by link, arrive byte-exact, with their SHA-256", async () => {
+    const bridge = bridgeFor();
+    const data = randomBytes(3 * 1024 * 1024 + 7, 11);
+    const file = join(dir, "payload.bin");
+    await writeFile(file, data);
+    const small = randomBytes(1000, 12);
+    const subject = uniqueSubject("streams");
+    const got = await listen(env.nc, subject);
+    const [sent] = await bridge.smartsend(subject, [
+      ["blob", await openAsBlob(file), "binary"],
+      ["web", webStream(small, 100), "image"],
+      ["node", createReadStream(file, { highWaterMark: 64 * 1024 }), "video"],
+    ]);
+    // Unknown length (streams) always goes by link, even when small.
+    expect(sent.payloads.map((p) => p.transport)).toEqual(["link", "link", "link"]);
+    expect(sent.payloads.map((p) => p.size)).toEqual([data.length, small.length, data.length]);
+    expect(sent.payloads.map((p) => p.metadata.sha256)).toEqual([sha256(data), sha256(small), sha256(data)]);
+    const r = await bridge.smartreceive(await got.next);
+    expectSameBytes(r.payloads[0]![1], data);
+    expectSameBytes(r.payloads[1]![1], small);
+    expectSameBytes(r.payloads[2]![1], data);
+    await bridge.close();
+  });
+
+  it("a small Blob below the threshold goes direct", async () => {
+    const bridge = bridgeFor();
+    const bytes = randomBytes(500, 13);
+    const [sent, json] = await bridge.smartsend("s", [["b", new Blob([bytes as Uint8Array<ArrayBuffer>]), "binary"]], { is_publish: false });
+    expect(sent.payloads[0]!.transport).toBe("direct");
+    expectSameBytes((await bridge.smartreceive(json)).payloads[0]![1], bytes);
+  });
+
+  it("reports upload progress: monotonic, last equals the size", async () => {
+    const bridge = bridgeFor();
+    const data = randomBytes(2 * 1024 * 1024, 14);
+    const events: ProgressEvent[] = [];
+    await bridge.smartsend("s", [["big", data, "binary"], ["stream", webStream(data, 32 * 1024), "binary"]], {
+      is_publish: false,
+      size_threshold: 0,
+      onProgress: (e) => events.push(e),
+    });
+    for (const name of ["big", "stream"]) {
+      const mine = events.filter((e) => e.dataname === name);
+      expect(mine.length, name).toBeGreaterThanOrEqual(2);
+      expect(mine.every((e) => e.direction === "upload")).toBe(true);
+      for (let i = 1; i < mine.length; i++) expect(mine[i]!.loaded).toBeGreaterThanOrEqual(mine[i - 1]!.loaded);
+      expect(mine.at(-1)).toMatchObject({ loaded: data.length, total: data.length });
+    }
+    // A stream reports as it is read, not only at the start and the end.
+    expect(events.filter((e) => e.dataname === "stream").length).toBeGreaterThan(5);
+  });
+
+  it("an abort mid-upload publishes nothing, cancels the upload and says ABORTED", async () => {
+    const bridge = bridgeFor();
+    const subject = uniqueSubject("abort");
+    const seen = await collect(env.nc, subject);
+    const ctl = new AbortController();
+    const before = env.files.stats().uploads;
+    let pulled = 0;
+    const slow = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        await new Promise((r) => setTimeout(r, 20));
+        pulled++;
+        if (pulled === 5) ctl.abort();
+        c.enqueue(new Uint8Array(16 * 1024));
+      },
+    });
+    const err = await bridge.smartsend(subject, [["never", slow, "binary"], ["t", "x", "text"]], { signal: ctl.signal }).catch((e) => e);
+    expect(err.code).toBe("ABORTED");
+    const pulledAtAbort = pulled;
+    await new Promise((r) => setTimeout(r, 300));
+    // The stream is no longer read and nothing reached the subject or the file store.
+    expect(pulled).toBeLessThanOrEqual(pulledAtAbort + 2);
+    expect(seen.messages).toHaveLength(0);
+    expect(env.files.stats().uploads).toBe(before);
+    seen.stop();
+    // An already aborted signal: nothing is even started.
+    const pre = new AbortController();
+    pre.abort();
+    await expect(bridge.smartsend(subject, [["t", "x", "text"]], { signal: pre.signal })).rejects.toMatchObject({ code: "ABORTED" });
+    await bridge.close();
+  });
+
+  it("a stream over the file server's cap is cut off mid-stream: UPLOAD_FAILED, nothing published", async () => {
+    const capped: FileServer = await startFileServer({ maxUploadBytes: 256 * 1024 });
+    const bridge = createBridge({ broker_url: env.nats.url, fileserver_url: capped.url });
+    const subject = uniqueSubject("cap");
+    const seen = await collect(env.nc, subject);
+    try {
+      const err = await bridge.smartsend(subject, [["big", Readable.from([randomBytes(200_000, 1), randomBytes(200_000, 2)]), "binary"]]).catch((e) => e);
+      expect(err.code).toBe("UPLOAD_FAILED");
+      expect(seen.messages).toHaveLength(0);
+    } finally {
+      seen.stop();
+      await bridge.close();
+      await capped.close();
+    }
+  });
+
+  it("a stream can be sent once; a stream of strings is refused", async () => {
+    const bridge = bridgeFor();
+    const s = webStream(randomBytes(10), 5);
+    await bridge.smartsend("s", [["a", s, "binary"]], { is_publish: false });
+    await expect(bridge.smartsend("s", [["a", s, "binary"]], { is_publish: false })).rejects.toMatchObject({ code: "SERIALIZATION_ERROR" });
+    await expect(bridge.smartsend("s", [["a", Readable.from(["text", "chunks"]), "binary"]], { is_publish: false })).rejects.toMatchObject({ code: "SERIALIZATION_ERROR" });
+  });
+});
