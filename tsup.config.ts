@@ -17,7 +17,9 @@ export default defineConfig([
   },
   {
     // The `natsbridge` executable (package.json `bin`): ESM for Node only. The shebang of
-    // src/cli/main.ts is kept, and tsup marks the file executable.
+    // src/cli/main.ts is kept, and tsup marks the file executable. Its own needs (a NATS client
+    // for credentials and TLS, commander, cli-progress) are bundled, so `npx natsbridge` works
+    // although `nats` is only an optional peer of the library and the others are dev dependencies.
     entry: { cli: "src/cli/main.ts" },
     format: ["esm"],
     platform: "node",
@@ -26,6 +28,9 @@ export default defineConfig([
     sourcemap: true,
     clean: false,
     splitting: false,
-    external: [...external, "commander", "cli-progress"],
+    external: ["nats.ws", "apache-arrow", "zod", "@noble/hashes"],
+    noExternal: ["nats", "commander", "cli-progress"],
+    // Those are CommonJS and require Node built-ins; in an ES module that needs a real `require`.
+    banner: { js: 'import { createRequire as __natsbridgeRequire } from "node:module"; const require = __natsbridgeRequire(import.meta.url);' },
   },
 ]);

@@ -105,15 +105,21 @@ async function runEncodeReject(v: EncodeRejectVector): Promise<void> {
   expect(code, v.description).toBe(v.error);
 }
 
+/** The vector's download stub, and its URLs' origins as the receiver's trusted file servers. */
+const stubOptions = (downloads: Record<string, unknown> | undefined) => ({
+  fileserver_download_handler: downloadStub(downloads) as any,
+  allowed_origins: Object.keys(downloads ?? {}).map((u) => new URL(u).origin),
+});
+
 async function runDecode(v: DecodeVector): Promise<void> {
-  const opts = { fileserver_download_handler: downloadStub(v.downloads) as any };
+  const opts = stubOptions(v.downloads);
   // As a NATS message ({data: bytes}), and, for text messages, as a JSON string too.
   fail(diffEnvelope(await smartreceive({ data: messageBytes(v.message) }, opts), v.expected, { arrowNullable: true }));
   if (v.message.text !== undefined) fail(diffEnvelope(await smartreceive(v.message.text, opts), v.expected, { arrowNullable: true }));
 }
 
 async function runReject(v: RejectVector): Promise<void> {
-  const opts = { fileserver_download_handler: downloadStub(v.downloads) as any };
+  const opts = stubOptions(v.downloads);
   expect(await codeOf(smartreceive({ data: messageBytes(v.message) }, opts)), v.description).toBe(v.error);
   if (v.message.text !== undefined) expect(await codeOf(smartreceive(v.message.text, opts)), `${v.description} (as a string)`).toBe(v.error);
 }

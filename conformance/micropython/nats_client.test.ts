@@ -7,6 +7,8 @@
  * test at the end (same protocol code, fake transport).
  */
 import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type NatsConnection, type Subscription } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -70,6 +72,18 @@ async function nextMsg(sub: Subscription, ms = 20_000) {
   const r = await Promise.race([it.next(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error("no message")), ms))]);
   if (r.done) throw new Error("subscription closed");
   return r.value;
+}
+
+/** TS smartsend by link to an mpy peer receiving on `subject` (extra receive args: a sink dir);
+ * resolves with the peer's decoded envelope (vector-marked). */
+async function sendByLinkToMpy(subject: string, payloads: [string, unknown, string][], extra: string[] = []) {
+  const rx = startPeer(["receive", nats.url, subject, "1", ...extra]);
+  await rx.waitFor((l) => l.ready);
+  await smartsend(subject, payloads as any, { broker_url: nats.url, fileserver_url: files.url, size_threshold: 10_000 });
+  const got = await rx.waitFor((l) => l.received || l.error);
+  await rx.exit;
+  expect(got.error, got.message).toBeUndefined();
+  return got.received;
 }
 
 const fail = (why: string | null) => {
@@ -177,24 +191,39 @@ describe("natsbridge_mpy socket NATS client ⇄ natsbridge over nats-server", ()
     expect(wire.payloads.map((p: any) => p.transport)).toEqual(["link", "direct"]);
     expect(wire.payloads[0].data).toMatch(new RegExp(`^${files.url}/file/[^/]+/[^/]+/big\\.bin$`));
     expect(wire.payloads[0]).toMatchObject({ encoding: "none", size: big.length, metadata: {} });
-    const env = await smartreceive(msg);
+    const env = await smartreceive(msg, { fileserver_url: files.url });
     fail(diff(env.payloads[0]![1], big, "linked payload"));
     expect(env.payloads[1]).toEqual(["note", "small stays direct", "text"]);
 
     // TS → mpy: uploaded by natsbridge, downloaded by natsbridge_mpy's fetch_with_backoff.
-    const rx = startPeer(["receive", nats.url, "conf.link.to.mpy", "1"]);
-    await rx.waitFor((l) => l.ready);
-    await smartsend("conf.link.to.mpy", [["big bin ü.bin", big, "binary"]], {
-      broker_url: nats.url,
-      fileserver_url: files.url,
-      size_threshold: 10_000,
-    });
-    const got = await rx.waitFor((l) => l.received || l.error);
-    await rx.exit;
-    expect(got.error, got.message).toBeUndefined();
-    const e2 = fromMarked(got.received);
+    const e2 = fromMarked(await sendByLinkToMpy("conf.link.to.mpy", [["big bin ü.bin", big, "binary"]]));
     expect(e2.payloads[0][0]).toBe("big bin ü.bin");
     fail(diff(e2.payloads[0][1], big, "downloaded by mpy"));
+  });
+
+  it("link transport from and to files on the device: uploaded and downloaded in 1 KB pieces", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "natsbridge-mpy-link-"));
+    const big = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 13 + 5) & 0xff);
+    writeFileSync(join(dir, "reading.bin"), big);
+    // mpy → TS: the payload is an nb.File; the multipart body streams from the file.
+    const sub = nc.subscribe("conf.file.to.ts", { max: 1 });
+    await nc.flush();
+    const spec = { payloads: [["note", "from a file", "text"]], files: [["reading.bin", join(dir, "reading.bin"), "binary"]], options: { fileserver_url: files.url } };
+    const peer = startPeer(["send", nats.url, "conf.file.to.ts"], JSON.stringify(spec));
+    const msg = await nextMsg(sub);
+    await peer.exit;
+    const wire = JSON.parse(new TextDecoder().decode(msg.data));
+    expect(wire.payloads.map((p: any) => [p.dataname, p.transport, p.size])).toEqual([["note", "direct", 11], ["reading.bin", "link", big.length]]);
+    const env = await smartreceive(msg);
+    fail(diff(env.payloads[1]![1], big, "uploaded from the device's file"));
+
+    // TS → mpy: link_sink hands smartreceive a file; the body is written there piece by piece.
+    const received = await sendByLinkToMpy("conf.file.to.mpy", [["blob", big, "binary"], ["hi", "direct stays in memory", "text"]], [dir]);
+    const [blob, hi] = received.payloads;
+    expect(blob[0]).toBe("blob");
+    expect(blob[1].$file).toMatch(/link-1\.bin$/);
+    fail(diff(new Uint8Array(readFileSync(blob[1].$file)), big, "downloaded into the device's file"));
+    expect(hi).toEqual(["hi", "direct stays in memory", "text"]);
   });
 
   it("reads max_payload from INFO: a payload that fits the threshold but not the server goes link", async () => {
@@ -214,7 +243,7 @@ describe("natsbridge_mpy socket NATS client ⇄ natsbridge over nats-server", ()
       expect(msg.data.length).toBeLessThanOrEqual(4096);
       const wire = JSON.parse(new TextDecoder().decode(msg.data));
       expect(wire.payloads.map((p: any) => p.transport)).toEqual(["link", "direct"]);
-      const env = await smartreceive(msg);
+      const env = await smartreceive(msg, { fileserver_url: files.url });
       fail(diff(env.payloads[0]![1], blob, "blob"));
 
       // The payload must be linked but the file server is unreachable: UPLOAD_FAILED, nothing published.
@@ -252,9 +281,8 @@ describe("natsbridge_mpy socket NATS client ⇄ natsbridge over nats-server", ()
   });
 });
 
-describe("natsbridge_mpy NATS protocol code on the MicroPython runtime (scripted socket)", () => {
-  it("parses INFO/MSG/PING/+OK/-ERR and writes CONNECT/SUB/PUB/PONG exactly", async () => {
-    const out = await runPython(`
+/** A socket that plays back the server's chunks (recv only, like the simplest ports) and keeps what was sent. */
+const FAKE_SOCK = `
 import natsbridge_mpy as nb
 
 class FakeSock:
@@ -275,6 +303,11 @@ class FakeSock:
         self.sent += bytes(b)
     def close(self):
         pass
+`;
+
+describe("natsbridge_mpy NATS protocol code on the MicroPython runtime (scripted socket)", () => {
+  it("parses INFO/MSG/PING/+OK/-ERR and writes CONNECT/SUB/PUB/PONG exactly", async () => {
+    const out = await runPython(FAKE_SOCK + `
 
 env, js = nb.smartsend("dev.1", [("m", "héllo", "text")], is_publish=False, correlation_id="c1")
 body = js.encode()
@@ -309,5 +342,52 @@ except nb.NatsBridgeError as err:
     expect(sent).toContain(`"user":"u@x","pass":"p:w"`);
     expect(sent).toContain(String.raw`\r\nPING\r\nSUB dev.1 1\r\nPONG\r\nPUB dev.out r.1 3\r\nxyz\r\nPING\r\n`);
     expect(out[5]).toBe("too large ENVELOPE_TOO_LARGE");
+  });
+
+  it("a hostile server or message: coded errors, bounded memory, the receive buffer decoded in place", async () => {
+    const out = await runPython(FAKE_SOCK + `
+
+INFO = b'INFO {"server_id":"X","max_payload":4096}\\r\\n'
+
+def client(*chunks):
+    c = nb.NATSClient("nats://h:1", sock=FakeSock((INFO, b"PONG\\r\\n") + chunks), timeout=0.2)
+    c.connect()
+    c.subscribe("s")
+    return c
+
+def attempt(label, *chunks):
+    try:
+        m = client(*chunks).next_msg(0.5)
+        env = nb.smartreceive(m)
+        print(label, "accepted", env["payloads"])
+    except nb.NatsBridgeError as e:
+        print(label, e.code)
+
+attempt("size over max_payload", b"MSG s 1 999999999\\r\\n")
+attempt("body without CRLF", b"MSG s 1 3\\r\\nabcXY")
+attempt("endless line", *([b"x" * 4096] * 20))
+
+def envelope(data):
+    return (b'{"correlation_id":"c","msg_id":"m","timestamp":"2026-03-13T07:02:50.443Z","send_to":"s",'
+            b'"payloads":[{"dataname":"b","payload_type":"binary","transport":"direct","data":"' + data + b'"}]}')
+
+def msg(body):
+    return b"MSG s 1 " + str(len(body)).encode() + b"\\r\\n" + body + b"\\r\\n"
+
+attempt("bad base64", msg(envelope(b"AAA*")))
+attempt("not UTF-8 in data", msg(envelope(b"AA\\xff\\xfe")))
+c = client(msg(envelope(b"aGVsbG8gYm9hcmQ=")))
+m = c.next_msg(0.5)
+v = nb.smartreceive(m)["payloads"][0][1]
+print("in place", type(v).__name__, bytes(v), bytes(m.data).find(b"hello board") > 0)  # over its base64
+`);
+    expect(out).toEqual([
+      "size over max_payload NATS_CONNECTION_FAILED",
+      "body without CRLF NATS_CONNECTION_FAILED",
+      "endless line NATS_CONNECTION_FAILED",
+      "bad base64 DESERIALIZATION_ERROR",
+      "not UTF-8 in data INVALID_ENVELOPE",
+      "in place memoryview b'hello board' True",
+    ]);
   });
 });

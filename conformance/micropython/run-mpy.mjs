@@ -50,7 +50,7 @@ export async function loadMpy({ heapsize = 4 * 1024 * 1024 } = {}) {
       /* exists */
     }
   }
-  for (const f of ["natsbridge_mpy.py", "vector_runner.py"]) FS.writeFile("/lib/" + f, readFileSync(join(here, f)));
+  for (const f of readdirSync(here).filter((n) => n.endsWith(".py"))) FS.writeFile("/lib/" + f, readFileSync(join(here, f)));
   const vdir = join(conformance, "vectors");
   for (const f of readdirSync(vdir).filter((n) => n.endsWith(".json"))) FS.writeFile("/vectors/" + f, readFileSync(join(vdir, f)));
   mp.runPython("import sys\nif '/lib' not in sys.path: sys.path.append('/lib')\nimport natsbridge_mpy, vector_runner");

@@ -3,10 +3,13 @@
 conformance/micropython/nats_client.test.ts; the same code runs on MicroPython boards).
 
     mpy_nats_peer.py send    NATS_URL SUBJECT            < spec.json   publish one envelope
-    mpy_nats_peer.py receive NATS_URL SUBJECT COUNT                    print COUNT decoded envelopes
+    mpy_nats_peer.py receive NATS_URL SUBJECT COUNT [SINK_DIR]         print COUNT decoded envelopes
+                     (SINK_DIR: link payloads of bytes types are downloaded into files there,
+                     reported as {"$file": path})
     mpy_nats_peer.py echo    NATS_URL SUBJECT COUNT                    answer COUNT requests on reply_to
 
-spec.json: {"payloads": [[dataname, marked value, type], ...], "options": {...smartsend options}}
+spec.json: {"payloads": [[dataname, marked value, type], ...], "options": {...smartsend options},
+            "files": [[dataname, path, type], ...]}  (files: sent from the file, as nb.File)
 Output: one JSON line per event ({"ready": ...}, {"sent": envelope_json}, {"received": marked env},
 {"error": code, "message": ...}); values use the vector markers ($base64, $bigint).
 """
@@ -36,19 +39,39 @@ def connect(url):
 def cmd_send(url, subject):
     spec = nb.json_loads(sys.stdin.buffer.read(), True)
     data = [(p[0], vr.from_marked(p[1]), p[2]) for p in spec["payloads"]]
+    data += [(f[0], nb.File(f[1]), f[2]) for f in spec.get("files", [])]
     opts = {}
     for k in spec.get("options", {}):
         opts[k] = vr.from_marked(spec["options"][k])
     c = connect(url)
     try:
-        env, js = nb.smartsend(subject, data, nats_connection=c, broker_url=url, **opts)
+        # return_json: the test compares the streamed wire bytes with the JSON text
+        env, js = nb.smartsend(subject, data, nats_connection=c, broker_url=url, return_json=True, **opts)
         c.flush()
         emit({"sent": js, "max_payload": c.max_payload})
     finally:
         c.close()
 
 
-def cmd_receive(url, subject, count):
+def file_sink(directory):
+    """link_sink for smartreceive: each bytes-type link payload goes to its own file."""
+    made = []
+
+    def sink(dataname, size, payload_type):
+        made.append(1)
+        return nb.File(os.path.join(directory, "link-%d.bin" % len(made)), 0)
+    return sink
+
+
+def report(env):
+    """The envelope as vector-marked JSON; payloads received into files become {"$file": path}."""
+    env["payloads"] = [(n, {"$file": v.path} if hasattr(v, "path") else v, t)
+                       for n, v, t in env["payloads"]]
+    return vr.to_marked(env)
+
+
+def cmd_receive(url, subject, count, sink_dir=None):
+    kw = {"link_sink": file_sink(sink_dir)} if sink_dir else {}
     c = connect(url)
     try:
         sid = c.subscribe(subject)
@@ -60,8 +83,8 @@ def cmd_receive(url, subject, count):
                 emit({"error": "TIMEOUT", "message": "no message within %.0f s" % TIMEOUT})
                 return 1
             try:
-                env = nb.smartreceive(m)
-                emit({"received": vr.to_marked(env), "subject": m.subject})
+                env = nb.smartreceive(m, **kw)
+                emit({"received": report(env), "subject": m.subject})
             except nb.NatsBridgeError as e:
                 emit({"error": e.code, "message": e.message})
     finally:
@@ -103,7 +126,7 @@ def main(argv):
             cmd_send(url, subject)
             return 0
         if op == "receive":
-            return cmd_receive(url, subject, int(argv[3]) if len(argv) > 3 else 1)
+            return cmd_receive(url, subject, int(argv[3]) if len(argv) > 3 else 1, argv[4] if len(argv) > 4 else None)
         if op == "echo":
             return cmd_echo(url, subject, int(argv[3]) if len(argv) > 3 else 1)
     except nb.NatsBridgeError as e:

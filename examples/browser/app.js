@@ -41,7 +41,8 @@ const sub = nc.subscribe(subject);
       transports = JSON.parse(new TextDecoder().decode(m.data)).payloads.map((p) => p.transport);
     } catch {}
     try {
-      show(await smartreceive(m), transports);
+      // Links are fetched only from the file server this page names (docs/security.md).
+      show(await smartreceive(m, { fileserver_url: fileserverUrl }), transports);
     } catch (e) {
       showError(e);
     }

@@ -1,6 +1,6 @@
 /** Flags for what a command sends: envelope fields, upload settings and the progress bars. */
 import { Option, type Command } from "commander";
-import type { SmartsendOptions } from "../node.js";
+import { createPlikUploadHandler, type SmartsendOptions } from "../node.js";
 import type { ConnectionFlags } from "./connection.js";
 import { nonNegativeInt } from "./numbers.js";
 import { uploadProgress, type UploadProgress } from "./progress.js";
@@ -27,16 +27,12 @@ export function addEnvelopeOptions(cmd: Command): Command {
 
 /** smartsend options for the flags, plus the upload handler that draws the bars (stop it when done). */
 export function sendOptions(flags: EnvelopeFlags): { options: SmartsendOptions; progress: UploadProgress } {
-  const progress = uploadProgress(
-    { oneShot: !flags.keepUploads, ...(flags.ttl !== undefined ? { ttl: flags.ttl } : {}) },
-    process.stderr,
-    flags.progress && process.stderr.isTTY === true,
-  );
+  const progress = uploadProgress(process.stderr, flags.progress && process.stderr.isTTY === true);
   const options: SmartsendOptions = {
     broker_url: flags.server,
     fileserver_url: flags.fileserver,
     size_threshold: flags.sizeThreshold,
-    fileserver_upload_handler: progress.upload,
+    fileserver_upload_handler: createPlikUploadHandler({ oneShot: !flags.keepUploads, ...(flags.ttl !== undefined ? { ttl: flags.ttl } : {}) }),
   };
   if (progress.onProgress) options.onProgress = progress.onProgress;
   if (flags.correlationId !== undefined) options.correlation_id = flags.correlationId;

@@ -1,14 +1,14 @@
 import { useUtf8Encoder } from "./bytes.js";
 import { plainCodec, type Codec } from "./codec.js";
 import { ConnectionCache } from "./connections.js";
-import { makeFetchWithBackoff, type FetchWithBackoffOptions } from "./claimcheck/fetch-backoff.js";
+import { makeFetchWithBackoff, type FetchWithBackoff } from "./claimcheck/fetch-backoff.js";
 import { makePlikUploader, type PlikUploadOptions } from "./claimcheck/plik.js";
 import { NatsBridgeError } from "./errors.js";
 import { consoleLogger, type LogSink } from "./log.js";
 import type { Runtime } from "./runtime.js";
 import { SerializerRegistry, type Serializer } from "./serializers/registry.js";
 import { smartreceive, type IncomingMessage } from "./smartreceive.js";
-import { smartsend } from "./smartsend.js";
+import { DEFAULT_FILESERVER_URL, smartsend } from "./smartsend.js";
 import { smartreply, smartrequest, type RequestContext, type RequestEnvelope, type SmartreplyOptions, type SmartrequestOptions } from "./request.js";
 import type { ReplyError } from "./error-response.js";
 import { thresholdPolicy, type TransportPolicy } from "./transport.js";
@@ -67,25 +67,26 @@ export interface Bridge {
   plikOneshotUpload: UploadHandler;
   /** A Plik upload handler with other settings, e.g. `{ oneShot: false, ttl: 3600 }` for fan-out subjects. */
   createPlikUploadHandler(opts?: PlikUploadOptions): UploadHandler;
-  /** The seeds' default download handler: exponential backoff with a per-attempt timeout. */
-  fetchWithBackoff(
-    url: string,
-    max_retries?: number,
-    base_delay?: number,
-    max_delay?: number,
-    correlation_id?: string,
-    opts?: FetchWithBackoffOptions,
-  ): Promise<Uint8Array>;
+  /** The seeds' default download handler: exponential backoff within headers/idle/total time limits and a byte cap. */
+  fetchWithBackoff: FetchWithBackoff;
 }
 
 const PLUG_POINTS = ["runtime", "codec", "serializers", "transport", "upload", "download", "logger"] as const;
+
+/** Option objects merged one level deeper, so a call's `timeouts: { total_ms }` keeps the bridge's headers_ms. */
+const NESTED = new Set(["timeouts", "retry"]);
 
 /** A call's options over the bridge's defaults; an option given as undefined keeps the default. */
 function withDefaults<T extends object>(defaults: Partial<T>, options: T | undefined): T {
   if (options === undefined || options === null) return defaults as T;
   if (typeof options !== "object") throw new NatsBridgeError("INVALID_OPTIONS", "options must be an object");
   const out: Record<string, unknown> = { ...defaults };
-  for (const k in options) if (options[k] !== undefined) out[k] = options[k];
+  for (const k in options) {
+    const v: unknown = options[k];
+    if (v === undefined) continue;
+    const d = out[k];
+    out[k] = NESTED.has(k) && d && v && typeof d === "object" && typeof v === "object" ? { ...d, ...v } : v;
+  }
   return out as T;
 }
 
@@ -111,10 +112,10 @@ function makeBridge(options: BridgeOptions, serializers: SerializerRegistry): Br
   const codec = options.codec ?? plainCodec(runtime);
   const connections = new ConnectionCache((url) => runtime.connect(url));
   const plikOneshotUpload = makePlikUploader(runtime, { oneShot: true });
-  const fetchWithBackoff = makeFetchWithBackoff(runtime);
   const logSink: LogSink = { logger: options.logger ?? consoleLogger };
   let flag: { v: string | undefined } | undefined;
   const logFlag = () => (flag ??= { v: runtime.env("NATSBRIDGE_LOG") }).v;
+  const fetchWithBackoff = makeFetchWithBackoff(runtime, { logFlag, logSink });
   const sendCtx = {
     runtime,
     codec,
@@ -125,7 +126,9 @@ function makeBridge(options: BridgeOptions, serializers: SerializerRegistry): Br
     logSink,
     logFlag,
   };
-  const receiveCtx = { codec, serializers, defaultDownload: options.download ?? fetchWithBackoff, logSink, logFlag };
+  // Links are fetched only from the file server(s) this bridge is configured with, unless told more.
+  const fileserverUrl = defaults.fileserver_url ?? DEFAULT_FILESERVER_URL;
+  const receiveCtx = { codec, serializers, defaultDownload: options.download ?? fetchWithBackoff, logSink, logFlag, fileserverUrl };
 
   // Request/reply go through this bridge's own smartsend/smartreceive (its serializers, policy, defaults).
   const requestCtx: RequestContext = {

@@ -25,7 +25,7 @@ import { uuidv4 } from "./uuid.js";
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_INBOX_PREFIX = "_INBOX";
 
-export interface SmartrequestOptions extends Omit<SmartsendOptions, "reply_to" | "is_publish">, SmartreceiveOptions {
+export interface SmartrequestOptions extends Omit<SmartsendOptions, "reply_to" | "is_publish">, Omit<SmartreceiveOptions, "fileserver_url"> {
   /** How long to wait for the answer once the request is published, in ms (default 10 000). */
   timeout_ms?: number;
   /** The reply inbox is `<inbox_prefix>.<random>` (default `_INBOX`), for accounts that allow another prefix. */

@@ -1,7 +1,8 @@
 /**
  * The thin edge between the runtime-agnostic core and a concrete runtime.
- * `src/node.ts` fills it with `nats` (TCP) and `undici`; `src/browser.ts` with
- * `nats.ws` and the global fetch. Nothing in `src/core` imports Node or DOM APIs.
+ * `src/node.ts` fills it with `nats` (TCP) and Node's global fetch; `src/browser.ts` with
+ * `nats.ws` and the global fetch (both NATS clients loaded on first connect). Nothing in
+ * `src/core` imports Node or DOM APIs.
  */
 
 /** What natsbridge needs of a NATS connection; typed structurally so nats.js v2, nats.ws and @nats-io/* all fit. */
@@ -22,7 +23,9 @@ export interface ResponseLike {
   ok: boolean;
   arrayBuffer(): Promise<ArrayBuffer>;
   text(): Promise<string>;
+  /** A WHATWG ReadableStream of the body where the runtime has one: downloads read it chunk by chunk. */
   body?: unknown;
+  headers?: { get(name: string): string | null };
 }
 
 export interface Runtime {

@@ -4,8 +4,9 @@ import type { Codec } from "./codec.js";
 import { parseEnvelope, payloadTypeOf, type ParsedEnvelope, type ParsedPayload } from "./envelope.js";
 import { NatsBridgeError, withCorrelation } from "./errors.js";
 import { makeTrace, type LogSink, type Trace } from "./log.js";
+import { openDownloadSession, type DownloadSession } from "./claimcheck/download-session.js";
 import type { Serializer, SerializerRegistry } from "./serializers/registry.js";
-import type { DownloadHandler, ReceivedEnvelope, ReceivedTuple, SmartreceiveOptions } from "./types.js";
+import type { DownloadHandler, ReceivedEnvelope, ReceivedTuple, SmartreceiveOptions, WireEnvelope } from "./types.js";
 
 /**
  * smartreceive as stages: decodeMessage (bytes → JSON value → checked envelope) → checkPayload
@@ -18,12 +19,18 @@ export interface ReceiveContext {
   codec: Codec;
   serializers: SerializerRegistry;
   defaultDownload: DownloadHandler;
+  /** The bridge's file server(s): link origins allowed when the options name none. */
+  fileserverUrl: string | readonly string[];
   logSink: LogSink;
   logFlag: () => string | undefined;
 }
 
-/** A NATS message (anything with `data: Uint8Array`), raw bytes, a JSON string, or an already parsed object. */
-export type IncomingMessage = { data: Uint8Array } | Uint8Array | ArrayBuffer | string | Record<string, unknown>;
+/**
+ * A NATS message (anything with `data: Uint8Array`), raw bytes, a JSON string, or an already parsed
+ * object. `WireEnvelope` is named because an interface has no index signature, so the envelope
+ * smartsend returns would not fit `Record<string, unknown>` (TS2345, issue 12).
+ */
+export type IncomingMessage = { data: Uint8Array } | Uint8Array | ArrayBuffer | string | WireEnvelope | Record<string, unknown>;
 
 function rawBytes(msg: unknown): Uint8Array | null {
   return asBytes(msg) ?? (typeof msg === "object" && msg !== null && !Array.isArray(msg) ? asBytes((msg as { data?: unknown }).data) : null);
@@ -99,8 +106,9 @@ interface Settings {
   max_retries: number;
   base_delay: number;
   max_delay: number;
-  download: DownloadHandler;
   trace: Trace;
+  /** The message's downloads, when it has links. */
+  links?: DownloadSession;
 }
 
 /** Stage 3: the payload's value; synchronous for a direct payload with a synchronous serializer (the common case). */
@@ -127,21 +135,11 @@ function materialize(c: Checked, o: Settings, correlation_id: string): ReceivedT
   return download(c, o, correlation_id).then(decoded);
 }
 
-async function download(c: Checked, o: Settings, correlation_id: string): Promise<Uint8Array> {
+/** Origins, counts, sizes, time limits and cancelling siblings are the session's (claimcheck/download-session.ts). */
+function download(c: Checked, o: Settings, correlation_id: string): Promise<Uint8Array> {
   const { p } = c;
   o.trace(correlation_id, () => `Link transport - fetching '${p.dataname}' from URL: ${p.data}`);
-  let got: unknown;
-  try {
-    got = await o.download(p.data, o.max_retries, o.base_delay, o.max_delay, correlation_id);
-  } catch (e) {
-    throw withCorrelation(e, "DOWNLOAD_FAILED", `download of ${JSON.stringify(p.dataname)} failed`, correlation_id);
-  }
-  const b = asBytes(got);
-  if (!b) throw new NatsBridgeError("DOWNLOAD_FAILED", `download handler returned no bytes for ${JSON.stringify(p.dataname)}`);
-  if (p.size != null && p.size !== b.byteLength) {
-    throw new NatsBridgeError("DOWNLOAD_FAILED", `downloaded ${b.byteLength} bytes for ${JSON.stringify(p.dataname)} but size says ${p.size}`);
-  }
-  return b;
+  return o.links!.fetch({ url: p.data, size: p.size, dataname: p.dataname });
 }
 
 export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, o: SmartreceiveOptions): Promise<ReceivedEnvelope> {
@@ -150,18 +148,24 @@ export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, o:
     const { env, bulk } = decodeMessage(ctx.codec, msg);
     correlation_id = env.correlation_id;
     const trace = makeTrace(o.log, ctx.logFlag, ctx.logSink);
-    const download = o.fileserver_download_handler ?? ctx.defaultDownload;
-    if (typeof download !== "function") throw new NatsBridgeError("INVALID_OPTIONS", "fileserver_download_handler must be a function");
+    const handler = o.fileserver_download_handler ?? ctx.defaultDownload;
+    if (typeof handler !== "function") throw new NatsBridgeError("INVALID_OPTIONS", "fileserver_download_handler must be a function");
     const settings: Settings = {
       max_retries: nonNegative(o.max_retries, "max_retries", 5),
       base_delay: nonNegative(o.base_delay, "base_delay", 100),
       max_delay: nonNegative(o.max_delay, "max_delay", 5000),
-      download,
       trace,
     };
     trace(correlation_id, "Processing received message");
     const checked = env.payloads.map((p, i) => checkPayload(p, i, ctx.codec, ctx.serializers, bulk));
-    const results = checked.map((c) => materialize(c, settings, correlation_id!));
+    const links = checked.filter((c) => c.bytes === undefined).map(({ p }) => ({ url: p.data, size: p.size, dataname: p.dataname }));
+    const cid = correlation_id;
+    if (links.length > 0) {
+      // Every link is judged (origin, count, sizes) here, before the first request.
+      settings.links = openDownloadSession(links, o, { handler, positional: settings, default_fileserver_url: ctx.fileserverUrl, correlation_id: cid, trace });
+    }
+    const start = () => checked.map((c) => materialize(c, settings, cid));
+    const results = settings.links ? await settings.links.settle(start) : start();
     const payloads = results.some((r) => r instanceof Promise) ? await Promise.all(results) : (results as ReceivedTuple[]);
     // env is this call's own object (decodeMessage copies a caller's): only the payloads are replaced.
     const received = env as unknown as ReceivedEnvelope;

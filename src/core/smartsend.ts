@@ -49,6 +49,8 @@ export interface SendSettings {
   confirm: { timeout_ms: number } | null;
   signal: AbortSignal | undefined;
   onProgress: ProgressListener | undefined;
+  /** Upload time limits, handed to the upload handler. */
+  timeouts: SmartsendOptions["timeouts"];
   trace: Trace;
 }
 
@@ -119,6 +121,7 @@ export function readSendOptions(ctx: SendContext, subject: string, data: readonl
     confirm: readConfirm(o.confirm),
     signal: checkSignal(o.signal),
     onProgress: o.onProgress === undefined ? undefined : checkListener(o.onProgress),
+    timeouts: o.timeouts,
     trace: makeTrace(o.log, ctx.logFlag, ctx.logSink),
   };
 }
@@ -202,7 +205,7 @@ export interface Uploaded {
   sha256: string;
 }
 
-type UploadSettings = Pick<SendSettings, "upload" | "fileserver_url" | "trace" | "signal" | "onProgress">;
+type UploadSettings = Pick<SendSettings, "upload" | "fileserver_url" | "trace" | "signal" | "onProgress" | "timeouts">;
 
 /**
  * Stage 4: each payload the plan links, uploaded side by side; returns where each went, by index.
@@ -286,6 +289,7 @@ async function uploadOne(runtime: Pick<Runtime, "sha256">, item: SerializedPaylo
     res = await s.upload(s.fileserver_url, dataname, data, {
       signal,
       onProgress: (n) => progress.to(n),
+      ...(s.timeouts && { timeouts: s.timeouts }),
     });
   } catch (e) {
     // The source's own fault (a chunk that is not bytes) is the caller's data, not the file server's.

@@ -2,6 +2,10 @@ import type { Table } from "apache-arrow";
 import type { ProgressListener } from "./progress.js";
 import type { ByteSource } from "./byte-source.js";
 import type { NatsConnectionLike } from "./runtime.js";
+import type { DownloadOptions } from "./claimcheck/fetch-backoff.js";
+import type { LinkReceiveOptions } from "./claimcheck/download-session.js";
+import type { UploadCallOptions } from "./claimcheck/plik.js";
+import type { Timeouts } from "./claimcheck/timeouts.js";
 
 export type JsonValue = string | number | boolean | null | bigint | JsonValue[] | { [key: string]: JsonValue };
 export type JsonRow = { [column: string]: JsonValue };
@@ -45,24 +49,24 @@ export interface UploadResult {
   url: string;
 }
 
-/** What smartsend passes an upload handler besides the seeds' three arguments; a handler may ignore it. */
-export interface UploadCallOptions {
-  signal?: AbortSignal;
-  /** Bytes sent so far, for handlers that stream (smartsend reports the start and the end itself). */
-  onProgress?: (loaded: number) => void;
-}
-
 /**
  * The seeds' three arguments. `data` is a ByteSource only when the caller sent a Blob or stream
- * (then it must be streamed, never read whole); otherwise bytes.
+ * (then it must be streamed, never read whole); otherwise bytes. `options` (timeouts, signal,
+ * onProgress) is natsbridge's addition a handler may ignore.
  */
 export type UploadHandler = (fileserver_url: string, dataname: string, data: Uint8Array | ByteSource, options?: UploadCallOptions) => Promise<UploadResult>;
+/**
+ * The seeds' five arguments; `options` (signal, expected_size, max_bytes, timeouts, retry,
+ * allowed_origins) is natsbridge's addition. smartreceive checks origins, counts and sizes itself,
+ * so a handler that ignores it is still bounded by them, but only one that honours it can stop early.
+ */
 export type DownloadHandler = (
   url: string,
   max_retries: number,
   base_delay: number,
   max_delay: number,
   correlation_id: string,
+  options?: DownloadOptions,
 ) => Promise<Uint8Array | ArrayBuffer>;
 
 export type Logger = (line: string) => void;
@@ -97,11 +101,12 @@ export interface SmartsendOptions {
   signal?: AbortSignal;
   /** Upload progress per link payload: `{ dataname, direction: "upload", loaded, total }`, monotonic, last = total. */
   onProgress?: ProgressListener;
+  /** Upload time limits `{ headers_ms, idle_ms, total_ms }` (defaults 15 s, 15 s, 120 s), passed to the upload handler. */
+  timeouts?: Timeouts;
 }
 
-export interface SmartreceiveOptions {
-  /** Cancels the receive: downloads in flight are aborted; the call fails with ABORTED. */
-  signal?: AbortSignal;
+/** `signal` (from LinkReceiveOptions) cancels the receive: downloads in flight are aborted, ABORTED. */
+export interface SmartreceiveOptions extends LinkReceiveOptions {
   /** Download progress per link payload (see ProgressEvent). */
   onProgress?: ProgressListener;
   fileserver_download_handler?: DownloadHandler;

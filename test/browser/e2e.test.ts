@@ -235,7 +235,7 @@ describe("Chromium receives from a Node sender", () => {
     const info = await page.evaluate(() => window.e2e.info());
     expect(info).toMatchObject({ hasBuffer: false, hasProcess: false, isSecureContext: true });
     const subject = uniqueSubject("e2e.to-browser");
-    await page.evaluate(([ws, s]) => window.e2e.listen(ws!, s!), [nats.wsUrl, subject]);
+    await page.evaluate(([ws, s, fs]) => window.e2e.listen(ws!, s!, fs!), [nats.wsUrl, subject, files.url]);
     const raw = await rawEnvelopes(subject);
 
     await timed("node → browser, direct", async () => {
@@ -286,7 +286,7 @@ describe("Chromium sends to a Node receiver", () => {
     await until(() => raw.messages.length >= 2, "two envelopes from the browser");
     expect(raw.envelopes.map((e) => e.correlation_id)).toEqual([sentDefault.correlation_id, sentLink.correlation_id]);
     for (const [i, m] of raw.messages.entries()) {
-      const env = await smartreceive(m);
+      const env = await smartreceive(m, { fileserver_url: files.url });
       expect(env.sender_name).toBe("chromium");
       expect(env.msg_purpose).toBe(i === 0 ? "browser-default" : "browser-threshold-0");
       const by = Object.fromEntries(env.payloads.map(([n, v, t]) => [n, { v, t }]));
@@ -338,7 +338,7 @@ describe("Chromium sends to a Node receiver", () => {
     const next = new Promise<Msg>((res) => nc.subscribe(`${subject}.own`, { max: 1, callback: (_e, m) => res(m) }));
     await nc.flush();
     const cid = await page.evaluate(([ws, s]) => window.e2e.sendOnOwnConnection(ws!, s!), [nats.wsUrl, `${subject}.own`]);
-    const own = await smartreceive(await next);
+    const own = await smartreceive(await next, { fileserver_url: files.url });
     expect(own.correlation_id).toBe(cid);
     expect(own.payloads).toEqual([["hello", "over the page's own connection", "text"]]);
 
@@ -360,7 +360,7 @@ describe("Chromium without native Uint8Array base64 (pure-JS codec)", () => {
     const { page, log } = await openPage({ withoutNativeBase64: true });
     expect((await page.evaluate(() => window.e2e.info())).nativeBase64).toBe(false);
     const subject = uniqueSubject("e2e.js-base64");
-    await page.evaluate(([ws, s]) => window.e2e.listen(ws!, s!), [nats.wsUrl, subject]);
+    await page.evaluate(([ws, s, fs]) => window.e2e.listen(ws!, s!, fs!), [nats.wsUrl, subject, files.url]);
     await smartsend(subject, nodePayloads(), { broker_url: nats.url, fileserver_url: files.url, msg_purpose: "direct" });
     const [r] = await waitForReceived(page, log, 1);
     checkNodePayloadsInBrowser(r!);
@@ -369,7 +369,7 @@ describe("Chromium without native Uint8Array base64 (pure-JS codec)", () => {
     const raw = await rawEnvelopes(back);
     await page.evaluate(([ws, fs, s]) => window.e2e.sendAll(ws!, fs!, s!), [nats.wsUrl, files.url, back]);
     await until(() => raw.messages.length >= 1, "envelope from the browser");
-    const env = await smartreceive(raw.messages[0]!);
+    const env = await smartreceive(raw.messages[0]!, { fileserver_url: files.url });
     const clip = env.payloads.find(([n]) => n === "clip.mp4")![1] as Uint8Array;
     expect(sha256(clip)).toBe(sha256(randomBytes(70_000, 12)));
     expect(raw.envelopes[0]!.payloads.find((p) => p.dataname === "clip.mp4")!.transport).toBe("direct");

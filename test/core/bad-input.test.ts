@@ -248,7 +248,8 @@ describe("fetchWithBackoff", () => {
     const err = await fetchWithBackoff(`${base}/f`, 7, 40, 60, "cid-2").catch((e) => e);
     expect(err.code).toBe("DOWNLOAD_FAILED");
     expect(err.correlation_id).toBe("cid-2");
-    expect(err.message).toContain("503");
+    // The status is in details; the message does not tell a sender what the target answered.
+    expect(err.details).toMatchObject({ reason: "http_status", status: 503, attempts: 7 });
     expect(hits).toHaveLength(7);
     // Capped: 40 + 5 × 60 = 340 ms of sleeping. Uncapped doubling would sleep 40 + 80 + … + 1280 =
     // 2520 ms, so a 1500 ms bound tells the two apart with room for a slow machine.
@@ -259,7 +260,7 @@ describe("fetchWithBackoff", () => {
   it("a server that stalls hits the per-attempt timeout instead of hanging", async () => {
     const err = await fetchWithBackoff(`${base}/hang`, 2, 10, 10, "cid-3", { timeout_ms: 150 }).catch((e) => e);
     expect(err.code).toBe("DOWNLOAD_FAILED");
-    expect(err.message).toContain("timed out");
+    expect(err.details).toMatchObject({ reason: "timeout", timeout: "attempt" });
   });
 
   it("smartreceive uses it for links: failing then succeeding downloads are delivered", async () => {
@@ -268,7 +269,7 @@ describe("fetchWithBackoff", () => {
     const e = await validEnvelope();
     Object.assign(e.payloads[0], { transport: "link", encoding: "none", data: `${base}/f`, size: 8 });
     e.payloads[0].payload_type = "binary";
-    const got = await smartreceive(JSON.stringify(e), { base_delay: 20 });
+    const got = await smartreceive(JSON.stringify(e), { base_delay: 20, allowed_origins: [base] });
     expect(new TextDecoder().decode(got.payloads[0]![1] as Uint8Array)).toBe("payload!");
     expect(hits).toHaveLength(3);
   });
@@ -277,7 +278,9 @@ describe("fetchWithBackoff", () => {
     failFirst = 0;
     const e = await validEnvelope();
     Object.assign(e.payloads[0], { transport: "link", encoding: "none", data: `${base}/f`, size: 9000 });
-    expect(await codeOf(smartreceive(JSON.stringify(e)))).toBe("DOWNLOAD_FAILED");
+    const err = await smartreceive(JSON.stringify(e), { allowed_origins: [base] }).catch((x) => x);
+    expect(err.code).toBe("DOWNLOAD_FAILED");
+    expect(err.details.reason).toBe("size_mismatch");
   });
 });
 
@@ -321,7 +324,9 @@ describe("large envelopes parsed from bytes (base64 kept out of JSON.parse)", ()
   it("a link payload whose URL is long is not mistaken for base64", async () => {
     const e = JSON.parse((await smartsend("bulk", [["a", big, "binary"]], { is_publish: false }))[1]);
     Object.assign(e.payloads[0], { transport: "link", encoding: "none", data: `http://127.0.0.1:1/${"p".repeat(20_000)}`, size: 1 });
-    expect(await codeOf(smartreceive(enc(e), { max_retries: 1 }))).toBe("DOWNLOAD_FAILED");
+    const err = await smartreceive(enc(e), { max_retries: 1, allowed_origins: ["http://127.0.0.1:1"] }).catch((x) => x);
+    expect(err.code).toBe("DOWNLOAD_FAILED");
+    expect(err.details.reason).toBe("network");
   });
 
   it("invalid UTF-8 inside large data → INVALID_ENVELOPE, as for a small message", async () => {

@@ -115,8 +115,9 @@ describe("bridge instances (issue 7)", () => {
       is_publish: false, size_threshold: 0, fileserver_upload_handler: async () => ({ status: 200, url }),
     });
     try {
-      const once = createBridge({ max_retries: 1, base_delay: 1 });
-      const thrice = createBridge({ max_retries: 3, base_delay: 1, max_delay: 2 });
+      const origin = new URL(url).origin;
+      const once = createBridge({ max_retries: 1, base_delay: 1, allowed_origins: origin });
+      const thrice = createBridge({ max_retries: 3, base_delay: 1, max_delay: 2, allowed_origins: origin });
       await expect(once.smartreceive(json)).rejects.toMatchObject({ code: "DOWNLOAD_FAILED" });
       expect(hits).toBe(1);
       hits = 0;

@@ -40,7 +40,8 @@ describe.each(Object.keys(samples))("%s", (type) => {
       });
       expect(sent.payloads[0]!.transport).toBe(transport);
       expect(JSON.parse(json)).toEqual(sent);
-      const got = await smartreceive(await next);
+      // The receiver names the file server it trusts (the default allows only http://localhost:8080).
+      const got = await smartreceive(await next, { fileserver_url: env.files.url });
       expect(got.correlation_id).toBe(sent.correlation_id);
       expect(got.payloads).toHaveLength(1);
       const [name, data, t] = got.payloads[0]!;
@@ -96,7 +97,7 @@ describe("mixed envelopes", () => {
       { broker_url: env.nats.url, fileserver_url: env.files.url, size_threshold: 100_000 },
     );
     expect(sent.payloads.map((p) => p.transport)).toEqual(["direct", "direct", "direct", "direct", "direct", "link"]);
-    const got = await smartreceive(await next);
+    const got = await smartreceive(await next, { fileserver_url: env.files.url });
     expect(got.payloads.map(([n, , t]) => [n, t])).toEqual([
       ["msg", "text"], ["cfg", "dictionary"], ["users", "jsontable"], ["scores", "arrowtable"], ["avatar", "image"], ["dump", "binary"],
     ]);
@@ -181,13 +182,14 @@ describe("reply_to", () => {
 describe("one-shot and TTL uploads", () => {
   it("a one-shot link downloads once; the second receive fails cleanly with DOWNLOAD_FAILED", async () => {
     const [e, json] = await smartsend("oneshot", [["f", randomBytes(1000), "binary"]], { is_publish: false, size_threshold: 0, fileserver_url: env.files.url });
-    const first = await smartreceive(json);
+    const first = await smartreceive(json, { fileserver_url: env.files.url });
     expect(first.payloads[0]![1]).toEqual(randomBytes(1000));
-    const err = await smartreceive(json, { max_retries: 2, base_delay: 10 }).catch((x) => x);
+    const err = await smartreceive(json, { fileserver_url: env.files.url, max_retries: 2, base_delay: 10 }).catch((x) => x);
     expect(err).toBeInstanceOf(NatsBridgeError);
     expect(err.code).toBe("DOWNLOAD_FAILED");
     expect(err.correlation_id).toBe(e.correlation_id);
-    expect(err.message).toContain("404");
+    // What the server answered is in details, not in the message (docs/security.md).
+    expect(err.details).toMatchObject({ reason: "http_status", status: 404 });
   });
   it("a TTL (non-one-shot) upload serves several receivers", async () => {
     const [, json] = await smartsend("fanout", [["f", randomBytes(1000, 3), "binary"]], {
@@ -196,7 +198,7 @@ describe("one-shot and TTL uploads", () => {
       fileserver_url: env.files.url,
       fileserver_upload_handler: createPlikUploadHandler({ oneShot: false, ttl: 60 }),
     });
-    for (let i = 0; i < 3; i++) expect((await smartreceive(json)).payloads[0]![1]).toEqual(randomBytes(1000, 3));
+    for (let i = 0; i < 3; i++) expect((await smartreceive(json, { fileserver_url: env.files.url })).payloads[0]![1]).toEqual(randomBytes(1000, 3));
   });
 });
 
@@ -205,7 +207,7 @@ describe("Plik file names", () => {
     for (const dataname of ['dir/sub/file.bin', 'a"quoted".bin', "tab\there", "..", "", "ünïcødé 文件.bin"]) {
       const [e, json] = await smartsend("names", [[dataname, randomBytes(64, 8), "binary"]], { is_publish: false, size_threshold: 0, fileserver_url: env.files.url });
       expect(e.payloads[0]!.data).not.toMatch(/%2F|%22|%09/i);
-      const got = await smartreceive(json);
+      const got = await smartreceive(json, { fileserver_url: env.files.url });
       expect(got.payloads[0]![0]).toBe(dataname);
       expect(got.payloads[0]![1]).toEqual(randomBytes(64, 8));
     }

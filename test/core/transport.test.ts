@@ -66,7 +66,7 @@ describe("max_payload fit rule", () => {
     const { next } = await listen(nc, SUBJECT);
     const [e] = await smartsend(SUBJECT, [["p", randomBytes(n + 1), "binary"]], { ...fixed, nats_connection: nc, fileserver_url: files.url });
     expect(e.payloads[0]!.transport).toBe("link");
-    const got = await smartreceive(await next);
+    const got = await smartreceive(await next, { fileserver_url: files.url });
     expect(got.payloads[0]![1]).toEqual(randomBytes(n + 1));
     await nc.close();
   });
@@ -102,7 +102,7 @@ describe("default server (1 MiB max_payload)", () => {
     const [e] = await smartsend(subject, [["p", randomBytes(900_000), "binary"]], { broker_url: env.nats.url, fileserver_url: env.files.url });
     expect(DEFAULT_MAX_PAYLOAD).toBe(1_048_576);
     expect(e.payloads[0]!.transport).toBe("link");
-    expectSameBytes((await smartreceive(await next)).payloads[0]![1], randomBytes(900_000));
+    expectSameBytes((await smartreceive(await next, { fileserver_url: env.files.url })).payloads[0]![1], randomBytes(900_000));
   });
 
   it("a 700 KB payload still fits direct", async () => {

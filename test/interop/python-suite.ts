@@ -254,7 +254,9 @@ export function definePythonInteropSuite(label: string, startFileServer: () => P
         got.payloads.forEach((p: Digest) => {
           expect(p.wire.transport).toBe("link");
           expect(p.wire.encoding).toBe("none");
-          expect(p.wire.metadata).toEqual({});
+          // natsbridge names each link's SHA-256; the Python peer receives the payloads regardless.
+          expect(Object.keys(p.wire.metadata)).toEqual(["sha256"]);
+          expect(p.wire.metadata.sha256).toMatch(/^[0-9a-f]{64}$/);
           expect(p.wire.url.startsWith(`${fs.url}/file/`)).toBe(true);
         });
       });
@@ -342,7 +344,7 @@ export function definePythonInteropSuite(label: string, startFileServer: () => P
 
       async function receiveAndCheck(cid: string) {
         const msg = await message(cid);
-        const env = await smartreceive(msg);
+        const env = await smartreceive(msg, { fileserver_url: fs.url });
         const want = sent.find((s) => s.correlation_id === cid)!;
         expect(want, `the peer's record of ${cid}`).toBeDefined();
         for (const k of ["correlation_id", "msg_id", "timestamp", "send_to", "msg_purpose", "sender_name", "sender_id", "receiver_name", "receiver_id", "reply_to", "reply_to_msg_id", "broker_url"]) {
@@ -413,14 +415,14 @@ export function definePythonInteropSuite(label: string, startFileServer: () => P
         const { env, want } = await receiveAndCheck("py-big");
         expect(want.payloads.map((p: Digest) => p.wire.transport)).toEqual(["direct", "link"]);
         // OneShot false: a second receiver gets the same bytes.
-        const again = await smartreceive(await message("py-big"));
+        const again = await smartreceive(await message("py-big"), { fileserver_url: fs.url });
         expect(sha256(again.payloads[1]![1] as Uint8Array)).toBe(want.payloads[1].sha256);
         expect(env.payloads[1]![0]).toBe("big file ü.bin");
       });
 
       it("a one-shot link from Python cannot be downloaded a second time", async () => {
         const msg = await message("py-link");
-        await expect(smartreceive(msg, { max_retries: 2, base_delay: 10, max_delay: 20 })).rejects.toMatchObject({ code: "DOWNLOAD_FAILED" });
+        await expect(smartreceive(msg, { fileserver_url: fs.url, max_retries: 2, base_delay: 10, max_delay: 20 })).rejects.toMatchObject({ code: "DOWNLOAD_FAILED" });
       });
     });
 

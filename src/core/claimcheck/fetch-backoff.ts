@@ -1,75 +1,201 @@
-import { asBytes } from "../bytes.js";
 import { NatsBridgeError } from "../errors.js";
-import type { Trace } from "../log.js";
-import type { Runtime } from "../runtime.js";
+import { consoleLogger, makeTrace, type LogSink, type Trace } from "../log.js";
+import type { ResponseLike, Runtime } from "../runtime.js";
+import type { Logger } from "../types.js";
+import { downloadError, TRANSFER_FAILED, type DownloadFailure } from "./download-error.js";
+import { countOption, DEFAULT_MAX_PAYLOAD_BYTES } from "./limits.js";
+import { makeOriginPolicy, type AllowedOrigins } from "./origin-policy.js";
+import { BodyRefused, readBody } from "./read-body.js";
+import { resolveRetry, retryDelay, type Retry, type RetryOptions } from "./retry.js";
+import { DEFAULT_DOWNLOAD_TIMEOUTS, RequestGuard, resolveTimeouts, sleep, type Expiry, type ResolvedTimeouts, type Timeouts } from "./timeouts.js";
 
-export interface FetchWithBackoffOptions {
-  /** Per-attempt limit: a server that accepts the connection and then stalls must not hang the receiver. */
-  timeout_ms?: number;
+/** What a download handler is told besides the seeds' positional arguments. */
+export interface DownloadOptions {
+  /** Abort the download (smartreceive aborts the siblings of a failed download with it). */
+  signal?: AbortSignal;
+  /** The envelope's `size`: the body must be exactly this long; reading stops at the first byte too many. */
+  expected_size?: number | null;
+  /** Never read more than this many bytes (default 256 MiB); checked before the request when `expected_size` is larger. */
+  max_bytes?: number;
+  timeouts?: Timeouts;
+  /** Wins over the positional max_retries / base_delay / max_delay. */
+  retry?: RetryOptions;
+  /** When given, a URL whose origin is not allowed is refused before any request (see origin-policy.ts). */
+  allowed_origins?: AllowedOrigins;
+  correlation_id?: string;
+  /** Trace lines ("Attempt N failed", "Successfully fetched"): true, or a logger of your own. */
+  log?: boolean | Logger;
+  /** smartreceive's trace, passed on so the lines carry its correlation id and sink. */
   trace?: Trace;
+  /** natsbridge 0.1's only limit, kept: the longest one attempt may take, milliseconds. */
+  timeout_ms?: number;
 }
 
-export const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
+/** The name natsbridge 0.1 exported for these options. */
+export type FetchWithBackoffOptions = DownloadOptions;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The seeds' positional call still works; the options object may also come second. */
+export interface FetchWithBackoff {
+  (url: string, options?: DownloadOptions): Promise<Uint8Array>;
+  (url: string, max_retries?: number, base_delay?: number, max_delay?: number, correlation_id?: string, options?: DownloadOptions): Promise<Uint8Array>;
+}
 
-/** HTTP statuses worth another try: the file may not be there yet, or the server is overloaded. */
-const retryable = (status: number) => status === 404 || status === 408 || status === 425 || status === 429 || status >= 500;
+export interface FetchWithBackoffDefaults extends DownloadOptions {
+  /** NATSBRIDGE_LOG, as the bridge reads it. */
+  logFlag?: () => string | undefined;
+  /** The bridge\'s sink for `log: true` (default: console.log). */
+  logSink?: LogSink;
+}
+
+interface Settings {
+  url: string;
+  signal?: AbortSignal;
+  expected_size: number | null;
+  max_bytes: number;
+  timeouts: ResolvedTimeouts;
+  retry: Retry;
+  attempt_ms: number;
+  correlation_id: string;
+  trace: Trace;
+  allowed: AllowedOrigins | undefined;
+}
+
+/** One failed attempt: why, and whether another try could help. */
+interface Failure {
+  reason: DownloadFailure;
+  retry: boolean;
+  /** For the trace only; never part of the thrown message. */
+  why: string;
+  status?: number;
+  timeout?: Expiry | "attempt";
+  cause?: unknown;
+}
+
+/** `timeout_ms`, natsbridge 0.1's per-attempt limit: none unless given. */
+function attemptLimit(v: unknown): number {
+  if (v === undefined) return Infinity;
+  if (typeof v !== "number" || !(v > 0)) throw new NatsBridgeError("INVALID_OPTIONS", "timeout_ms must be a positive number of milliseconds");
+  return v;
+}
+
+function settingsOf(runtime: Runtime, defaults: FetchWithBackoffDefaults, url: string, args: unknown[]): Settings {
+  // fetchWithBackoff(url, options) or the seeds' fetchWithBackoff(url, max_retries, base_delay, max_delay, correlation_id, options).
+  const optionsFirst = typeof args[0] === "object" && args[0] !== null;
+  const o: DownloadOptions = { ...defaults, ...((optionsFirst ? args[0] : args[4]) as DownloadOptions | undefined) };
+  const [max_retries, base_delay, max_delay, cid] = optionsFirst ? [] : (args as [number?, number?, number?, string?]);
+  const correlation_id = o.correlation_id ?? cid ?? "";
+  const max_bytes = countOption(o.max_bytes, "max_bytes", DEFAULT_MAX_PAYLOAD_BYTES);
+  const expected_size = o.expected_size ?? null;
+  if (expected_size !== null) countOption(expected_size, "expected_size", 0);
+  return {
+    url,
+    signal: o.signal,
+    expected_size,
+    max_bytes,
+    timeouts: resolveTimeouts(DEFAULT_DOWNLOAD_TIMEOUTS, defaults.timeouts, o.timeouts),
+    retry: resolveRetry(o.retry, { max_retries, base_delay, max_delay }),
+    attempt_ms: attemptLimit(o.timeout_ms),
+    correlation_id,
+    trace: o.trace ?? makeTrace(o.log, defaults.logFlag ?? (() => runtime.env("NATSBRIDGE_LOG")), defaults.logSink ?? { logger: consoleLogger }),
+    allowed: o.allowed_origins,
+  };
+}
+
+/** Refusals that need no request: not http(s), an origin not allowed, a size above the cap. */
+function refuseEarly(s: Settings): void {
+  const init = { correlation_id: s.correlation_id, details: { url: s.url } };
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(s.url);
+  } catch {
+    /* handled below */
+  }
+  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+    throw new NatsBridgeError("INVALID_ENVELOPE", "refusing to download a non-http(s) URL", init);
+  }
+  if (s.allowed !== undefined && !makeOriginPolicy([], s.allowed)(parsed)) {
+    throw downloadError("origin_not_allowed", `link origin ${parsed.origin} is not allowed (allowed_origins)`, init);
+  }
+  if (s.expected_size !== null && s.expected_size > s.max_bytes) {
+    throw downloadError("too_large", `link payload of ${s.expected_size} bytes is above the ${s.max_bytes}-byte cap`, init);
+  }
+}
 
 /**
- * The seeds' download handler: up to `max_retries` attempts, sleeping base_delay, 2×, 4× … capped
- * at max_delay between them (milliseconds).
+ * The seeds' download handler: up to `retry.limit` attempts, waiting base_delay, 2×, 4× … capped
+ * at max_delay between them, within the `total_ms` budget. Each attempt has a headers and an idle
+ * limit; the body is read as a stream and refused the moment it is longer than allowed.
  */
-export function makeFetchWithBackoff(runtime: Runtime, defaults: FetchWithBackoffOptions = {}) {
-  return async function fetchWithBackoff(
-    url: string,
-    max_retries = 5,
-    base_delay = 100,
-    max_delay = 5000,
-    correlation_id = "",
-    opts: FetchWithBackoffOptions = {},
-  ): Promise<Uint8Array> {
-    const trace = opts.trace ?? defaults.trace ?? (() => {});
-    const timeout = opts.timeout_ms ?? defaults.timeout_ms ?? DEFAULT_FETCH_TIMEOUT_MS;
-    if (!/^https?:\/\//i.test(url)) {
-      throw new NatsBridgeError("INVALID_ENVELOPE", `refusing to download a non-http(s) URL: ${url}`, { correlation_id });
-    }
-    const attempts = Math.max(1, Math.floor(max_retries));
-    let delay = base_delay;
-    let last = "";
+export function makeFetchWithBackoff(runtime: Runtime, defaults: FetchWithBackoffDefaults = {}): FetchWithBackoff {
+  return async function fetchWithBackoff(url: string, ...args: unknown[]): Promise<Uint8Array> {
+    const s = settingsOf(runtime, defaults, url, args);
+    refuseEarly(s);
+    const deadline_at = Date.now() + s.timeouts.total_ms;
+    let last: Failure = { reason: "aborted", retry: false, why: "aborted before the first attempt" };
     let made = 0;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      const ctl = new AbortController();
-      const timer = setTimeout(() => ctl.abort(), timeout);
-      let permanent = false;
+    for (let attempt = 1; attempt <= s.retry.limit && !s.signal?.aborted; attempt++) {
       made = attempt;
-      try {
-        // Redirects are not followed: real Plik answers a used-up one-shot link with a 301 to its
-        // web UI, whose HTML page would otherwise arrive as the payload.
-        const res = await runtime.fetch(url, { signal: ctl.signal, redirect: "manual" });
-        if (res.status === 200) {
-          const body = asBytes(await res.arrayBuffer())!;
-          trace(correlation_id, () => `Successfully fetched data from ${url} on attempt ${attempt}`);
-          return body;
-        }
-        await res.arrayBuffer().catch(() => undefined); // release the connection
-        last = `HTTP ${res.status}`;
-        permanent = !retryable(res.status);
-      } catch (e) {
-        last = ctl.signal.aborted ? `timed out after ${timeout} ms` : (e as Error)?.message ?? String(e);
-      } finally {
-        clearTimeout(timer);
+      const got = await attemptOnce(runtime, s, deadline_at);
+      if (got instanceof Uint8Array) {
+        s.trace(s.correlation_id, () => `Successfully fetched data from ${url} on attempt ${attempt}`);
+        return got;
       }
-      trace(correlation_id, () => `Attempt ${attempt} failed: ${last}`);
-      if (permanent) break;
-      if (attempt < attempts) {
-        await sleep(delay);
-        delay = Math.min(delay * 2, max_delay);
+      last = got;
+      s.trace(s.correlation_id, () => `Attempt ${attempt} failed: ${got.why}`);
+      if (!got.retry || attempt === s.retry.limit) break;
+      const wait = retryDelay(s.retry, attempt);
+      // Retrying stops at the total budget: a wait that ends past it would only lead to a cut-off attempt.
+      if (Date.now() + wait >= deadline_at) {
+        last = { ...got, reason: "timeout", timeout: "total", why: `no time left for attempt ${attempt + 1}` };
+        break;
       }
+      await sleep(wait, s.signal);
     }
-    throw new NatsBridgeError("DOWNLOAD_FAILED", `Failed to fetch ${url} after ${made} attempt(s): ${last}`, {
-      correlation_id,
-      details: { url, attempts: made, last },
+    if (s.signal?.aborted && last.reason !== "aborted") last = { reason: "aborted", retry: false, why: "aborted" };
+    throw downloadError(last.reason, TRANSFER_FAILED, {
+      correlation_id: s.correlation_id,
+      cause: last.cause,
+      details: {
+        url,
+        attempts: made,
+        ...(last.status !== undefined && { status: last.status }),
+        ...(last.timeout !== undefined && { timeout: last.timeout }),
+      },
     });
-  };
+  } as FetchWithBackoff;
+}
+
+async function attemptOnce(runtime: Runtime, s: Settings, deadline_at: number): Promise<Uint8Array | Failure> {
+  const attempt_end = Math.min(deadline_at, Date.now() + s.attempt_ms);
+  const guard = new RequestGuard(s.signal, attempt_end);
+  guard.stage("headers", s.timeouts.headers_ms);
+  try {
+    // Redirects are not followed: real Plik answers a used-up one-shot link with a 301 to its
+    // web UI, whose HTML page would otherwise arrive as the payload.
+    const res: ResponseLike = await runtime.fetch(s.url, { signal: guard.signal, redirect: "manual" });
+    guard.stage("idle", s.timeouts.idle_ms);
+    if (res.status !== 200) {
+      // Cancelled, not drained: an error page can be endless too.
+      (res.body as { cancel?: () => Promise<void> } | undefined)?.cancel?.()?.catch?.(() => undefined);
+      return { reason: "http_status", retry: s.retry.retryable(res.status), why: `HTTP ${res.status}`, status: res.status };
+    }
+    return await readBody(res, {
+      expected_size: s.expected_size,
+      max_bytes: s.max_bytes,
+      onChunk: () => guard.stage("idle", s.timeouts.idle_ms),
+    });
+  } catch (e) {
+    if (e instanceof BodyRefused) return { reason: e.reason, retry: false, why: e.message };
+    const expired = guard.expired;
+    if (expired === "aborted") return { reason: "aborted", retry: false, why: "aborted" };
+    if (expired === "total") {
+      // The attempt's own limit (timeout_ms) leaves room for another; the overall budget does not.
+      const overall = attempt_end >= deadline_at;
+      return { reason: "timeout", retry: !overall, timeout: overall ? "total" : "attempt", why: overall ? "total time limit reached" : `attempt timed out after ${s.attempt_ms} ms` };
+    }
+    if (expired) return { reason: "timeout", retry: true, timeout: expired, why: `timed out waiting for ${expired === "headers" ? "response headers" : "the next body chunk"}` };
+    return { reason: "network", retry: true, why: (e as Error)?.message ?? String(e), cause: e };
+  } finally {
+    guard.dispose();
+  }
 }

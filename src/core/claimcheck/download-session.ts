@@ -1,0 +1,181 @@
+import { asBytes } from "../bytes.js";
+import { NatsBridgeError, withCorrelation } from "../errors.js";
+import type { Trace } from "../log.js";
+import type { DownloadHandler } from "../types.js";
+import { downloadError, TRANSFER_FAILED } from "./download-error.js";
+import {
+  countOption,
+  DEFAULT_MAX_CONCURRENT_DOWNLOADS,
+  DEFAULT_MAX_DOWNLOAD_BYTES,
+  DEFAULT_MAX_LINKS,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+} from "./limits.js";
+import { makeLimiter } from "./limiter.js";
+import { makeOriginPolicy, type AllowedOrigins, type OriginRule } from "./origin-policy.js";
+import { resolveRetry, type PositionalRetry, type RetryOptions } from "./retry.js";
+import type { Timeouts } from "./timeouts.js";
+
+/** smartreceive's options for link payloads (issue 8 items 2–5, issue 7 retry). */
+export interface LinkReceiveOptions {
+  /**
+   * The file server(s) links may point to; their origins are allowed. Default: the bridge's
+   * `fileserver_url` (`http://localhost:8080` unless the bridge was given another).
+   */
+  fileserver_url?: string | readonly string[];
+  /** More origins (`"https://files.example.com"`) and/or predicates `(url: URL) => boolean`; see docs/security.md. */
+  allowed_origins?: AllowedOrigins;
+  /** Links one message may carry; more are refused before any request. Default 64. */
+  max_links?: number;
+  /** Downloads of one message running at once. Default 4. */
+  max_concurrent_downloads?: number;
+  /** Largest link payload accepted, bytes. Default 256 MiB. */
+  max_payload_bytes?: number;
+  /** All link payloads of one message together, bytes. Default 1 GiB. */
+  max_download_bytes?: number;
+  /** Per payload: `{ headers_ms, idle_ms, total_ms }`, defaults 15 s, 15 s, 120 s. */
+  timeouts?: Timeouts;
+  /** `{ limit, statuses, base_delay, max_delay, jitter }`; wins over max_retries/base_delay/max_delay. */
+  retry?: RetryOptions;
+  /** Abort the whole receive (every download of this message). */
+  signal?: AbortSignal;
+}
+
+/** A link payload as the envelope names it. */
+export interface LinkRef {
+  url: string;
+  size?: number | null;
+  dataname: string;
+}
+
+export interface SessionContext {
+  handler: DownloadHandler;
+  positional: PositionalRetry;
+  /** Used when the options name no fileserver_url. */
+  default_fileserver_url: string | readonly string[];
+  correlation_id: string;
+  trace: Trace;
+}
+
+/** The downloads of one received message. */
+export interface DownloadSession {
+  fetch(link: LinkRef): Promise<Uint8Array>;
+  /**
+   * Await every payload; on the first failure every other download of the message is aborted
+   * (issue 8 item 4: a failed call must not keep reading hundreds of megabytes).
+   */
+  settle<T>(start: () => Array<T | Promise<T>>): Promise<T[]>;
+}
+
+const name = (l: LinkRef) => JSON.stringify(l.dataname);
+
+/**
+ * Judge every link before the first request — count, origin, declared sizes — then run the
+ * downloads with bounded concurrency under one AbortController.
+ */
+export function openDownloadSession(links: readonly LinkRef[], o: LinkReceiveOptions, ctx: SessionContext): DownloadSession {
+  const { correlation_id } = ctx;
+  const max_links = countOption(o.max_links, "max_links", DEFAULT_MAX_LINKS);
+  const concurrency = countOption(o.max_concurrent_downloads, "max_concurrent_downloads", DEFAULT_MAX_CONCURRENT_DOWNLOADS, 1);
+  const max_payload = countOption(o.max_payload_bytes, "max_payload_bytes", DEFAULT_MAX_PAYLOAD_BYTES);
+  const max_total = countOption(o.max_download_bytes, "max_download_bytes", DEFAULT_MAX_DOWNLOAD_BYTES);
+  const retry = resolveRetry(o.retry, ctx.positional);
+  // The handler gets the same allow list, so a handler used on its own keeps the rule.
+  const fileservers = o.fileserver_url ?? ctx.default_fileserver_url;
+  const allowed: OriginRule[] = [...(typeof fileservers === "string" ? [fileservers] : fileservers), ...([] as OriginRule[]).concat(o.allowed_origins ?? [])];
+  const policy = makeOriginPolicy(fileservers, o.allowed_origins);
+
+  const refuse = (reason: Parameters<typeof downloadError>[0], message: string, details: Record<string, unknown>) =>
+    downloadError(reason, message, { correlation_id, details });
+  if (links.length > max_links) {
+    throw refuse("too_many_links", `message carries ${links.length} links; max_links is ${max_links}`, { links: links.length, max_links });
+  }
+  let declared = 0;
+  for (const l of links) {
+    const url = new URL(l.url);
+    if (!policy(url)) {
+      throw refuse("origin_not_allowed", `link origin ${url.origin} of payload ${name(l)} is not allowed: name it in fileserver_url or allowed_origins`, {
+        dataname: l.dataname,
+        origin: url.origin,
+      });
+    }
+    if (l.size != null && l.size > max_payload) {
+      throw refuse("too_large", `payload ${name(l)} is ${l.size} bytes; max_payload_bytes is ${max_payload}`, { dataname: l.dataname, size: l.size, max_payload_bytes: max_payload });
+    }
+    declared += l.size ?? 0;
+  }
+  if (declared > max_total) {
+    throw refuse("too_large", `link payloads add up to ${declared} bytes; max_download_bytes is ${max_total}`, { size: declared, max_download_bytes: max_total });
+  }
+
+  const controller = new AbortController();
+  const run = makeLimiter(concurrency);
+  // Declared sizes are set aside already; links without one draw their cap from what is left and
+  // give back what they did not use, so the bytes of one message never exceed max_download_bytes.
+  let unreserved = max_total - declared;
+
+  const fetchOne = async (l: LinkRef): Promise<Uint8Array> => {
+    if (controller.signal.aborted) throw refuse("aborted", `download of ${name(l)} was cancelled`, { dataname: l.dataname });
+    const cap = l.size != null ? l.size : Math.min(max_payload, unreserved);
+    if (l.size == null) unreserved -= cap;
+    let used = 0;
+    try {
+      const b = await fetchCapped(l, cap);
+      used = b.byteLength;
+      return b;
+    } finally {
+      if (l.size == null) unreserved += cap - used;
+    }
+  };
+
+  const fetchCapped = async (l: LinkRef, cap: number): Promise<Uint8Array> => {
+    let got: unknown;
+    try {
+      got = await ctx.handler(l.url, retry.limit, retry.base_delay, retry.max_delay, correlation_id, {
+        signal: controller.signal,
+        expected_size: l.size ?? null,
+        max_bytes: cap,
+        timeouts: o.timeouts,
+        retry: o.retry,
+        allowed_origins: allowed,
+        correlation_id,
+        trace: ctx.trace,
+      });
+    } catch (e) {
+      throw renamed(e, l, correlation_id);
+    }
+    const b = asBytes(got);
+    if (!b) throw new NatsBridgeError("DOWNLOAD_FAILED", `download handler returned no bytes for ${name(l)}`, { correlation_id });
+    // A handler of the user's own may not stream; its result is held to the same bounds.
+    if (b.byteLength > cap) throw refuse("too_large", `download of ${name(l)} failed`, { dataname: l.dataname, max_bytes: cap });
+    if (l.size != null && l.size !== b.byteLength) throw refuse("size_mismatch", `download of ${name(l)} failed`, { dataname: l.dataname, size: l.size, received: b.byteLength });
+    return b;
+  };
+
+  // The caller's signal aborts everything; the link is undone when the message is settled.
+  const abort = () => controller.abort();
+  if (o.signal?.aborted) abort();
+  else o.signal?.addEventListener("abort", abort, { once: true });
+
+  return {
+    fetch: (l) => run(() => fetchOne(l)),
+    async settle(start) {
+      try {
+        return await Promise.all(start());
+      } catch (e) {
+        abort();
+        throw e;
+      } finally {
+        o.signal?.removeEventListener("abort", abort);
+      }
+    },
+  };
+}
+
+/** The handler's generic "download failed" gets the payload's name; everything else stays as it was. */
+function renamed(e: unknown, l: LinkRef, correlation_id: string): NatsBridgeError {
+  if (e instanceof NatsBridgeError) {
+    const message = e.message === TRANSFER_FAILED ? `download of ${name(l)} failed` : e.message;
+    return new NatsBridgeError(e.code, message, { correlation_id: e.correlation_id ?? correlation_id, cause: e.cause, details: { ...e.details, dataname: l.dataname } });
+  }
+  return withCorrelation(e, "DOWNLOAD_FAILED", `download of ${name(l)} failed`, correlation_id);
+}
