@@ -41,6 +41,28 @@ export function addFileServerOptions(cmd: Command): Command {
     );
 }
 
+export interface ReceiveFlags {
+  fileserver: string;
+  allowOrigin?: string[];
+}
+
+/**
+ * Where received links may be downloaded from: the file server (--fileserver / FILESERVER_URL) and
+ * any --allow-origin. The library refuses other origins, so a message cannot make the CLI fetch
+ * arbitrary URLs (docs/security.md).
+ */
+export function addReceiveOptions(cmd: Command, withFileServer: boolean): Command {
+  if (withFileServer) {
+    cmd.addOption(new Option("-f, --fileserver <url>", "file server that received links point to").env("FILESERVER_URL").default(DEFAULT_FILESERVER_URL));
+  }
+  return cmd.addOption(new Option("--allow-origin <origin...>", "more origins (https://files.example.com) links may be downloaded from"));
+}
+
+export const receiveOptions = (flags: ReceiveFlags) => ({
+  fileserver_url: flags.fileserver,
+  ...(flags.allowOrigin ? { allowed_origins: flags.allowOrigin } : {}),
+});
+
 /** Connect with the flags' credentials; every failure is NATS_CONNECTION_FAILED, as in the library. */
 export async function openConnection(flags: ConnectionFlags): Promise<NatsConnection> {
   const opts: ConnectionOptions = { servers: flags.server, name: "natsbridge-cli", maxReconnectAttempts: 0, reconnect: false };

@@ -21,7 +21,7 @@ async function respond(nc: NatsConnection, subject: string, answer: (req: Receiv
   const requests: ReceivedEnvelope[] = [];
   const sub = nc.subscribe(subject, {
     callback: (_e, msg) =>
-      void smartreceive(msg).then((req) => {
+      void smartreceive(msg, { fileserver_url: env.files.url }).then((req) => {
         requests.push(req);
         return answer(req, msg);
       }),

@@ -1,11 +1,11 @@
 import { Option, type Command } from "commander";
 import { smartreceive } from "../../node.js";
-import { addConnectionOptions, openConnection, type ConnectionFlags } from "../connection.js";
+import { addConnectionOptions, addReceiveOptions, openConnection, receiveOptions, type ConnectionFlags, type ReceiveFlags } from "../connection.js";
 import { nonNegativeInt } from "../numbers.js";
 import { describeFailure, prepareSave, showEnvelope, type ShowFlags } from "../show.js";
 import { eachMessage, type LoopFlags } from "../subscription.js";
 
-interface ListenFlags extends ConnectionFlags, ShowFlags, LoopFlags {}
+interface ListenFlags extends ConnectionFlags, ReceiveFlags, ShowFlags, LoopFlags {}
 
 export function addShowOptions(cmd: Command): Command {
   return cmd
@@ -28,13 +28,13 @@ export function listenCommand(program: Command): void {
         "payload: name, type, transport, size and a short preview. Runs until Ctrl-C or --count.",
     )
     .argument("<subject>", "NATS subject (wildcards allowed)");
-  addLoopOptions(addShowOptions(addConnectionOptions(cmd))).action(async (subject: string, flags: ListenFlags) => {
+  addLoopOptions(addShowOptions(addReceiveOptions(addConnectionOptions(cmd), true))).action(async (subject: string, flags: ListenFlags) => {
     await prepareSave(flags);
     const nc = await openConnection(flags);
     process.exitCode = await eachMessage(nc, subject, flags, "listening", async (msg) => {
       let env;
       try {
-        env = await smartreceive(msg);
+        env = await smartreceive(msg, receiveOptions(flags));
       } catch (e) {
         // Machine readers see failures in the same stream as envelopes; people see them on stderr.
         if (flags.json) process.stdout.write(describeFailure(msg.subject, e));

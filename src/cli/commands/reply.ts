@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { Msg } from "nats";
 import { NatsBridgeError, smartreceive, smartreply, type ReceivedEnvelope, type SendTuple } from "../../node.js";
-import { addConnectionOptions, addFileServerOptions, openConnection } from "../connection.js";
+import { addConnectionOptions, addFileServerOptions, addReceiveOptions, openConnection, receiveOptions, type ReceiveFlags } from "../connection.js";
 import { addEnvelopeOptions, sendOptions, type EnvelopeFlags } from "../envelope-options.js";
 import { payloadsFromArgs } from "../payload-arg.js";
 import { printable } from "../printable.js";
@@ -11,7 +11,7 @@ import { UsageError } from "../usage-error.js";
 import { addLoopOptions, addShowOptions } from "./listen.js";
 import { PAYLOAD_HELP } from "./payload-help.js";
 
-interface ReplyFlags extends EnvelopeFlags, ShowFlags, LoopFlags {
+interface ReplyFlags extends EnvelopeFlags, ReceiveFlags, ShowFlags, LoopFlags {
   echo?: boolean;
   error?: string;
   message?: string;
@@ -44,7 +44,7 @@ export function replyCommand(program: Command): void {
     .option("--error <code>", "answer with an error-response envelope carrying this code")
     .option("--message <text>", "the error's message (with --error)", "")
     .addHelpText("after", PAYLOAD_HELP);
-  addLoopOptions(addShowOptions(addEnvelopeOptions(addFileServerOptions(addConnectionOptions(cmd))))).action(async (subject: string, args: string[], flags: ReplyFlags) => {
+  addLoopOptions(addShowOptions(addReceiveOptions(addEnvelopeOptions(addFileServerOptions(addConnectionOptions(cmd))), false))).action(async (subject: string, args: string[], flags: ReplyFlags) => {
     if ([flags.echo, flags.error !== undefined, args.length > 0].filter(Boolean).length > 1) {
       throw new UsageError("give the answer one way: payloads, --echo or --error");
     }
@@ -58,7 +58,7 @@ export function replyCommand(program: Command): void {
       process.exitCode = await eachMessage(nc, subject, flags, "answering", async (msg: Msg) => {
         let req: ReceivedEnvelope;
         try {
-          req = await smartreceive(msg);
+          req = await smartreceive(msg, receiveOptions(flags));
         } catch (e) {
           const address = addressOf(msg.data);
           if (address && e instanceof NatsBridgeError) await smartreply(address, e, send);

@@ -1,7 +1,7 @@
 import { Option, type Command } from "commander";
 import type { NatsConnection, SubscriptionOptions } from "nats";
 import { DEFAULT_REQUEST_TIMEOUT_MS, smartrequest } from "../../node.js";
-import { addConnectionOptions, addFileServerOptions, openConnection } from "../connection.js";
+import { addConnectionOptions, addFileServerOptions, addReceiveOptions, openConnection, receiveOptions, type ReceiveFlags } from "../connection.js";
 import { addEnvelopeOptions, sendOptions, type EnvelopeFlags } from "../envelope-options.js";
 import { positiveSeconds } from "../numbers.js";
 import { payloadsFromArgs } from "../payload-arg.js";
@@ -33,7 +33,7 @@ function keepingReplyBytes(nc: NatsConnection) {
   return { conn, bytes: () => bytes };
 }
 
-interface RequestFlags extends EnvelopeFlags, ShowFlags {
+interface RequestFlags extends EnvelopeFlags, ReceiveFlags, ShowFlags {
   timeout: number;
 }
 
@@ -50,7 +50,7 @@ export function requestCommand(program: Command): void {
     .argument("[payloads...]", "name=@json | name=file | name=text, each optionally :type")
     .addOption(new Option("-t, --timeout <seconds>", "how long to wait for the answer").default(DEFAULT_REQUEST_TIMEOUT_MS / 1000).argParser(positiveSeconds("--timeout")))
     .addHelpText("after", PAYLOAD_HELP);
-  addShowOptions(addEnvelopeOptions(addFileServerOptions(addConnectionOptions(cmd)))).action(async (subject: string, args: string[], flags: RequestFlags) => {
+  addShowOptions(addReceiveOptions(addEnvelopeOptions(addFileServerOptions(addConnectionOptions(cmd))), false)).action(async (subject: string, args: string[], flags: RequestFlags) => {
     const data = await payloadsFromArgs(args);
     await prepareSave(flags);
     const nc = await openConnection(flags);
@@ -58,7 +58,7 @@ export function requestCommand(program: Command): void {
     const inbox = keepingReplyBytes(nc);
     let reply;
     try {
-      reply = await smartrequest(subject, data, { ...options, nats_connection: inbox.conn, timeout_ms: Math.round(flags.timeout * 1000) });
+      reply = await smartrequest(subject, data, { ...options, ...receiveOptions(flags), nats_connection: inbox.conn, timeout_ms: Math.round(flags.timeout * 1000) });
     } finally {
       progress.stop();
       await nc.drain();
