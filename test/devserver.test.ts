@@ -747,3 +747,41 @@ describe("dev file server: options and CLI", () => {
     }
   }, 30_000);
 });
+
+describe("dev file server under clients that hang up (found by npm run fuzz)", () => {
+  it("a download the client abandons before the file opens does not crash the server", async () => {
+    const fs = await startTestFileServer();
+    try {
+      const up = await plikUpload(fs.url, randomBytes(200_000), "keep.bin", { oneShot: false, ttl: 60 });
+      const { pathname } = new URL(up.downloadUrl);
+      // Many clients that send a request and close at once: the server sees the close while the
+      // file is still opening. Before the fix the late "open" wrote headers twice and threw.
+      const errors: unknown[] = [];
+      const onError = (e: unknown) => errors.push(e);
+      process.on("uncaughtException", onError);
+      try {
+        await Promise.all(
+          Array.from({ length: 200 }, () =>
+            new Promise<void>((resolve) => {
+              const s = connect(fs.port, "127.0.0.1", () => {
+                s.write(`GET ${pathname} HTTP/1.1\r\nHost: x\r\n\r\n`);
+                setImmediate(() => s.destroy());
+              });
+              s.on("close", () => resolve());
+              s.on("error", () => resolve());
+            }),
+          ),
+        );
+        await new Promise((r) => setTimeout(r, 300));
+      } finally {
+        process.off("uncaughtException", onError);
+      }
+      expect(errors).toEqual([]);
+      const res = await fetch(up.downloadUrl);
+      expect(res.status).toBe(200);
+      expect((await res.arrayBuffer()).byteLength).toBe(200_000);
+    } finally {
+      await fs.close();
+    }
+  });
+});

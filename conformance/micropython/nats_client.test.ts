@@ -214,7 +214,7 @@ describe("natsbridge_mpy socket NATS client ⇄ natsbridge over nats-server", ()
     await peer.exit;
     const wire = JSON.parse(new TextDecoder().decode(msg.data));
     expect(wire.payloads.map((p: any) => [p.dataname, p.transport, p.size])).toEqual([["note", "direct", 11], ["reading.bin", "link", big.length]]);
-    const env = await smartreceive(msg);
+    const env = await smartreceive(msg, { fileserver_url: files.url });
     fail(diff(env.payloads[1]![1], big, "uploaded from the device's file"));
 
     // TS → mpy: link_sink hands smartreceive a file; the body is written there piece by piece.

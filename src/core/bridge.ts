@@ -128,7 +128,7 @@ function makeBridge(options: BridgeOptions, serializers: SerializerRegistry): Br
   };
   // Links are fetched only from the file server(s) this bridge is configured with, unless told more.
   const fileserverUrl = defaults.fileserver_url ?? DEFAULT_FILESERVER_URL;
-  const receiveCtx = { codec, serializers, defaultDownload: options.download ?? fetchWithBackoff, logSink, logFlag, fileserverUrl };
+  const receiveCtx = { runtime, codec, serializers, defaultDownload: options.download ?? fetchWithBackoff, logSink, logFlag, fileserverUrl };
 
   // Request/reply go through this bridge's own smartsend/smartreceive (its serializers, policy, defaults).
   const requestCtx: RequestContext = {

@@ -6,6 +6,8 @@ import { NatsBridgeError, withCorrelation } from "./errors.js";
 import { makeTrace, type LogSink, type Trace } from "./log.js";
 import { openDownloadSession, type DownloadSession } from "./claimcheck/download-session.js";
 import type { Serializer, SerializerRegistry } from "./serializers/registry.js";
+import type { Runtime } from "./runtime.js";
+import { SHA256_HEX } from "./integrity.js";
 import type { DownloadHandler, ReceivedEnvelope, ReceivedTuple, SmartreceiveOptions, WireEnvelope } from "./types.js";
 
 /**
@@ -16,6 +18,7 @@ import type { DownloadHandler, ReceivedEnvelope, ReceivedTuple, SmartreceiveOpti
 
 /** What a bridge gives smartreceive: its plug points. */
 export interface ReceiveContext {
+  runtime: Pick<Runtime, "sha256">;
   codec: Codec;
   serializers: SerializerRegistry;
   defaultDownload: DownloadHandler;
@@ -57,6 +60,12 @@ export function decodeMessage(codec: Codec, msg: IncomingMessage): { env: Parsed
   return { env, bulk };
 }
 
+function readAs(v: unknown): boolean {
+  if (v === undefined || v === "bytes") return false;
+  if (v === "stream") return true;
+  throw new NatsBridgeError("INVALID_OPTIONS", `as must be "bytes" or "stream", got ${JSON.stringify(v)}`);
+}
+
 const nonNegative = (v: unknown, name: string, dflt: number): number => {
   if (v === undefined) return dflt;
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new NatsBridgeError("INVALID_OPTIONS", `${name} must be a non-negative number`);
@@ -68,6 +77,8 @@ interface Checked {
   payload_type: string;
   serializer: Serializer;
   bytes?: Uint8Array;
+  /** A link's metadata.sha256. */
+  sha256?: string;
 }
 
 /** Stage 2: everything that can be judged without the network, so a bad envelope costs no downloads. */
@@ -97,7 +108,12 @@ export function checkPayload(p: ParsedPayload, i: number, codec: Codec, serializ
     }
     // Only plain web downloads: file:, data:, javascript: and friends must never be fetched on a peer's say-so.
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new NatsBridgeError("INVALID_ENVELOPE", `${where()}: refusing ${url.protocol} link URL`);
-    return { p, payload_type, serializer };
+    // A hash that cannot be checked must not pass for one that was.
+    const sha256 = p.metadata.sha256;
+    if (sha256 !== undefined && (typeof sha256 !== "string" || !SHA256_HEX.test(sha256))) {
+      throw new NatsBridgeError("INVALID_ENVELOPE", `${where()}: metadata.sha256 must be 64 hex digits`);
+    }
+    return { p, payload_type, serializer, ...(sha256 !== undefined && { sha256: sha256 as string }) };
   }
   throw new NatsBridgeError("INVALID_TRANSPORT", `${where()}: unknown transport ${JSON.stringify(p.transport)}`);
 }
@@ -109,6 +125,8 @@ interface Settings {
   trace: Trace;
   /** The message's downloads, when it has links. */
   links?: DownloadSession;
+  /** Link payloads of the byte types handed back as streams. */
+  as_stream: boolean;
 }
 
 /** Stage 3: the payload's value; synchronous for a direct payload with a synchronous serializer (the common case). */
@@ -132,14 +150,18 @@ function materialize(c: Checked, o: Settings, correlation_id: string): ReceivedT
     o.trace(correlation_id, () => `Direct transport - decoding payload '${p.dataname}'`);
     return decoded(c.bytes);
   }
-  return download(c, o, correlation_id).then(decoded);
+  if (o.as_stream && c.serializer.streams) {
+    // A byte type is opaque: the stream is the value, read (and checked) at the caller's pace.
+    return download(c, o, correlation_id, true).then((stream) => [p.dataname, stream, c.payload_type] as unknown as ReceivedTuple);
+  }
+  return download(c, o, correlation_id).then((b) => decoded(b as Uint8Array));
 }
 
 /** Origins, counts, sizes, time limits and cancelling siblings are the session's (claimcheck/download-session.ts). */
-function download(c: Checked, o: Settings, correlation_id: string): Promise<Uint8Array> {
+function download(c: Checked, o: Settings, correlation_id: string, as_stream = false): Promise<Uint8Array | ReadableStream<Uint8Array>> {
   const { p } = c;
   o.trace(correlation_id, () => `Link transport - fetching '${p.dataname}' from URL: ${p.data}`);
-  return o.links!.fetch({ url: p.data, size: p.size, dataname: p.dataname });
+  return o.links!.fetch({ url: p.data, size: p.size, dataname: p.dataname, ...(c.sha256 && { sha256: c.sha256 }), ...(as_stream && { as_stream }) });
 }
 
 export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, o: SmartreceiveOptions): Promise<ReceivedEnvelope> {
@@ -155,6 +177,7 @@ export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, o:
       base_delay: nonNegative(o.base_delay, "base_delay", 100),
       max_delay: nonNegative(o.max_delay, "max_delay", 5000),
       trace,
+      as_stream: readAs(o.as),
     };
     trace(correlation_id, "Processing received message");
     const checked = env.payloads.map((p, i) => checkPayload(p, i, ctx.codec, ctx.serializers, bulk));
@@ -162,7 +185,10 @@ export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, o:
     const cid = correlation_id;
     if (links.length > 0) {
       // Every link is judged (origin, count, sizes) here, before the first request.
-      settings.links = openDownloadSession(links, o, { handler, positional: settings, default_fileserver_url: ctx.fileserverUrl, correlation_id: cid, trace });
+      settings.links = openDownloadSession(links, o, {
+        handler, positional: settings, default_fileserver_url: ctx.fileserverUrl, correlation_id: cid, trace, runtime: ctx.runtime,
+        ...(o.onProgress && { onProgress: o.onProgress }),
+      });
     }
     const start = () => checked.map((c) => materialize(c, settings, cid));
     const results = settings.links ? await settings.links.settle(start) : start();
@@ -172,6 +198,8 @@ export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, o:
     received.payloads = payloads;
     return received;
   } catch (e) {
+    // The caller gave up: that, not the download it cut short, is what happened.
+    if (o.signal?.aborted) throw new NatsBridgeError("ABORTED", "the operation was aborted", { correlation_id, cause: o.signal.reason });
     // Coded errors pass (with the correlation id once known); anything else is a bug, not bad data.
     throw withCorrelation(e, "INTERNAL_ERROR", "smartreceive failed", correlation_id);
   }

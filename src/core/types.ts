@@ -109,6 +109,12 @@ export interface SmartsendOptions {
 export interface SmartreceiveOptions extends LinkReceiveOptions {
   /** Download progress per link payload (see ProgressEvent). */
   onProgress?: ProgressListener;
+  /**
+   * `"stream"`: link payloads of the byte types (binary, image, audio, video) come back as a
+   * `ReadableStream<Uint8Array>` read at your pace, with bounded memory; size, cap and sha256 are
+   * checked as it flows (an error on the stream, INTEGRITY_ERROR at its end). Default `"bytes"`.
+   */
+  as?: "bytes" | "stream";
   fileserver_download_handler?: DownloadHandler;
   max_retries?: number;
   base_delay?: number;

@@ -124,7 +124,11 @@ function getFile(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, s
   if (upload.oneShot) file.downloading = true;
   return new Promise<void>((resolve) => {
     const rs = createReadStream(file.path);
-    rs.once("open", () => res.writeHead(200, headers));
+    // The client may be gone (or the pipeline already answered its error) before the file opens:
+    // writing headers then would throw outside any handler and take the whole server down.
+    rs.once("open", () => {
+      if (!res.headersSent && !res.destroyed) res.writeHead(200, headers);
+    });
     pipeline(rs, res, (err) => {
       if (err) {
         // Only a download the client received whole spends a one-shot file; an interrupted one

@@ -355,6 +355,48 @@ describe("Chromium sends to a Node receiver", () => {
   });
 });
 
+describe("Chromium streams (issue 9)", () => {
+  test("a File picked in the page and a web stream go by link with progress and their SHA-256; an abort publishes nothing", async () => {
+    const { page, log } = await openPage();
+    try {
+      const subject = uniqueSubject("e2e.picked");
+      const raw: Msg[] = [];
+      const sub = nc.subscribe(subject, { callback: (_e, m) => raw.push(m) });
+      await nc.flush();
+      const picked = Buffer.from(randomBytes(2_500_000, 30));
+      await page.setInputFiles("#picker", { name: "picked.bin", mimeType: "application/octet-stream", buffer: picked });
+      const out = await page.evaluate(([ws, f, subj]) => window.e2e.sendPicked(ws, f, subj), [nats.wsUrl, files.url, subject] as const);
+      const streamed = Buffer.concat([randomBytes(100_000, 31), randomBytes(100_000, 32)]);
+      expect(out.name).toBe("picked.bin");
+      expect(out.transports).toEqual([
+        ["picked", "link", picked.length, sha256(picked)],
+        ["streamed", "link", streamed.length, sha256(streamed)],
+      ]);
+      for (const [name, size] of [["picked", picked.length], ["streamed", streamed.length]] as const) {
+        const mine = out.progress.filter((e) => e.dataname === name);
+        expect(mine.length, name).toBeGreaterThanOrEqual(2);
+        for (let i = 1; i < mine.length; i++) expect(mine[i]!.loaded).toBeGreaterThanOrEqual(mine[i - 1]!.loaded);
+        expect(mine.at(-1)).toMatchObject({ loaded: size, total: size, direction: "upload" });
+      }
+      await expect.poll(() => raw.length).toBe(1);
+      const env = await smartreceive(raw[0]!, { fileserver_url: files.url });
+      expect(sha256(env.payloads[0]![1] as Uint8Array)).toBe(sha256(picked));
+      expect(sha256(env.payloads[1]![1] as Uint8Array)).toBe(sha256(streamed));
+
+      const aborted = await page.evaluate(([ws, f, subj]) => window.e2e.abortUpload(ws, f, subj), [nats.wsUrl, files.url, subject] as const);
+      expect(aborted.code).toBe("ABORTED");
+      expect(aborted.pulledAfterAbort).toBeLessThanOrEqual(1);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(raw).toHaveLength(1);
+      sub.unsubscribe();
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n${log.join("\n")}`, { cause: e });
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 describe("Chromium without native Uint8Array base64 (pure-JS codec)", () => {
   test("round-trips direct payloads both ways", async () => {
     const { page, log } = await openPage({ withoutNativeBase64: true });

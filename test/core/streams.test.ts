@@ -145,3 +145,100 @@ describe("stream inputs (issue 9)", () => {
     await expect(bridge.smartsend("s", [["a", Readable.from(["text", "chunks"]), "binary"]], { is_publish: false })).rejects.toMatchObject({ code: "SERIALIZATION_ERROR" });
   });
 });
+
+describe("stream outputs, integrity, progress and abort on receive (issue 9)", () => {
+  const linkOf = async (bridge: ReturnType<typeof bridgeFor>, data: Uint8Array, dataname = "blob") => {
+    const [, json] = await bridge.smartsend("s", [[dataname, data, "binary"]], { is_publish: false, size_threshold: 0, fileserver_upload_handler: bridge.createPlikUploadHandler({ oneShot: false }) });
+    return json;
+  };
+
+  it("as: \"stream\" hands a link payload back as a stream, byte-exact, written to disk without holding it", async () => {
+    const bridge = bridgeFor();
+    const data = randomBytes(4 * 1024 * 1024 + 3, 21);
+    const json = await linkOf(bridge, data);
+    const env = await bridge.smartreceive(json, { as: "stream" });
+    const stream = env.payloads[0]![1] as unknown as ReadableStream<Uint8Array>;
+    expect(stream).toBeInstanceOf(ReadableStream);
+    const out = join(dir, "out.bin");
+    const { createWriteStream } = await import("node:fs");
+    const { Writable } = await import("node:stream");
+    await stream.pipeTo(Writable.toWeb(createWriteStream(out)) as WritableStream<Uint8Array>);
+    const { readFile } = await import("node:fs/promises");
+    expectSameBytes(new Uint8Array(await readFile(out)), data);
+    // Text and direct payloads stay values.
+    const [, mixed] = await bridge.smartsend("s", [["t", "hi", "text"], ["b", randomBytes(10), "binary"]], { is_publish: false });
+    expect((await bridge.smartreceive(mixed, { as: "stream" })).payloads[0]).toEqual(["t", "hi", "text"]);
+  });
+
+  it("a body that does not match the envelope's sha256 is INTEGRITY_ERROR, as bytes and at the end of a stream", async () => {
+    const bridge = bridgeFor();
+    const data = randomBytes(300_000, 22);
+    const json = await linkOf(bridge, data);
+    const env = JSON.parse(json);
+    env.payloads[0].metadata.sha256 = sha256(randomBytes(300_000, 23));
+    await expect(bridge.smartreceive(JSON.stringify(env))).rejects.toMatchObject({ code: "INTEGRITY_ERROR" });
+    const streamed = await bridge.smartreceive(JSON.stringify(env), { as: "stream" });
+    const reader = (streamed.payloads[0]![1] as unknown as ReadableStream<Uint8Array>).getReader();
+    let err: unknown;
+    try {
+      for (;;) if ((await reader.read()).done) break;
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: "INTEGRITY_ERROR" });
+    // A sha256 that is not 64 hex digits cannot be checked, so it is refused, not skipped.
+    env.payloads[0].metadata.sha256 = "abc";
+    await expect(bridge.smartreceive(JSON.stringify(env))).rejects.toMatchObject({ code: "INVALID_ENVELOPE" });
+  });
+
+  it("reports download progress: monotonic, last equals the size", async () => {
+    const bridge = bridgeFor();
+    const data = randomBytes(3 * 1024 * 1024, 24);
+    const json = await linkOf(bridge, data, "big");
+    const events: ProgressEvent[] = [];
+    await bridge.smartreceive(json, { onProgress: (e) => events.push(e) });
+    expect(events.length).toBeGreaterThan(2);
+    expect(events.every((e) => e.direction === "download" && e.dataname === "big")).toBe(true);
+    for (let i = 1; i < events.length; i++) expect(events[i]!.loaded).toBeGreaterThanOrEqual(events[i - 1]!.loaded);
+    expect(events.at(-1)).toMatchObject({ loaded: data.length, total: data.length });
+  });
+
+  it("an abort mid-download is ABORTED and stops the transfer", async () => {
+    const { createServer } = await import("node:http");
+    let sentChunks = 0;
+    let closed = false;
+    const server = createServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      const timer = setInterval(() => {
+        sentChunks++;
+        res.write(Buffer.alloc(64 * 1024));
+      }, 20);
+      req.socket.on("close", () => {
+        closed = true;
+        clearInterval(timer);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const bridge = createBridge({ allowed_origins: url });
+      const [, json] = await bridge.smartsend("s", [["x", new Uint8Array(1), "binary"]], {
+        is_publish: false, size_threshold: 0, fileserver_upload_handler: async () => ({ status: 200, url: `${url}/endless` }),
+      });
+      const env = JSON.parse(json);
+      delete env.payloads[0].size;
+      delete env.payloads[0].metadata.sha256;
+      const ctl = new AbortController();
+      setTimeout(() => ctl.abort(), 200);
+      const err = await bridge.smartreceive(JSON.stringify(env), { signal: ctl.signal }).catch((e) => e);
+      expect(err.code).toBe("ABORTED");
+      await new Promise((r) => setTimeout(r, 200));
+      expect(closed).toBe(true);
+      const after = sentChunks;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(sentChunks).toBe(after);
+    } finally {
+      server.close();
+    }
+  });
+});

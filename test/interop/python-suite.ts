@@ -24,6 +24,7 @@ import { connect, type NatsConnection, type Msg } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { close, createPlikUploadHandler, NatsBridgeError, smartreceive, smartreply, smartrequest, smartsend } from "../../src/node.js";
 import { parseJson } from "../../src/core/json.js";
+import { loadForeignArrow } from "../helpers/foreign-arrow.js";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -182,7 +183,7 @@ export function definePythonInteropSuite(label: string, startFileServer: () => P
 
       beforeAll(async () => {
         outPath = join(work, "ts2py.json");
-        peer = spawnPeer(python, ["receive", "--nats", nats.url, "--subject", subject, "--count", "3", "--out", outPath, "--timeout", "110"]);
+        peer = spawnPeer(python, ["receive", "--nats", nats.url, "--subject", subject, "--count", "4", "--out", outPath, "--timeout", "110"]);
         await peer.line(/^READY$/, 30_000);
       });
 
@@ -269,6 +270,20 @@ export function definePythonInteropSuite(label: string, startFileServer: () => P
         const { got } = await sendAndCollect(data, { fileserver_upload_handler: createPlikUploadHandler({ oneShot: false, ttl: 600 }) });
         expectValues(data, got);
         expect(got.payloads.map((p: Digest) => p.wire.transport)).toEqual(["direct", "link"]);
+      });
+
+      it("a Table built by another copy of apache-arrow (dictionary column included) is read by pyarrow", async () => {
+        const other = await loadForeignArrow();
+        try {
+          const rows = [{ id: 1, name: "Alice", score: 95.5 }, { id: 2, name: "Bob", score: -1 }];
+          const data = [["other_copy", other.arrow.tableFromJSON(rows), "arrowtable"]] as const;
+          const { got } = await sendAndCollect(data, {});
+          expect(got.payloads[0].columns).toEqual(["id", "name", "score"]);
+          expect(got.payloads[0].types[1]).toMatch(/^dictionary<values=string/);
+          expect(got.payloads[0].rows).toEqual(rows.map((r) => Object.values(r)));
+        } finally {
+          await other.remove();
+        }
       });
     });
 

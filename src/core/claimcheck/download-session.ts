@@ -1,6 +1,9 @@
 import { asBytes } from "../bytes.js";
 import { NatsBridgeError, withCorrelation } from "../errors.js";
 import type { Trace } from "../log.js";
+import { incrementalSha256, sha256Hex, type IncrementalHash } from "../integrity.js";
+import { progressReporter, type ProgressListener } from "../progress.js";
+import type { Runtime } from "../runtime.js";
 import type { DownloadHandler } from "../types.js";
 import { downloadError, TRANSFER_FAILED } from "./download-error.js";
 import {
@@ -45,6 +48,10 @@ export interface LinkRef {
   url: string;
   size?: number | null;
   dataname: string;
+  /** metadata.sha256 as the envelope names it (checked to be 64 hex digits): verified as the bytes arrive. */
+  sha256?: string;
+  /** Hand the body back as a stream (smartreceive's `as: "stream"` for the byte types). */
+  as_stream?: boolean;
 }
 
 export interface SessionContext {
@@ -54,11 +61,13 @@ export interface SessionContext {
   default_fileserver_url: string | readonly string[];
   correlation_id: string;
   trace: Trace;
+  runtime: Pick<Runtime, "sha256">;
+  onProgress?: ProgressListener;
 }
 
 /** The downloads of one received message. */
 export interface DownloadSession {
-  fetch(link: LinkRef): Promise<Uint8Array>;
+  fetch(link: LinkRef): Promise<Uint8Array | ReadableStream<Uint8Array>>;
   /**
    * Await every payload; on the first failure every other download of the message is aborted
    * (issue 8 item 4: a failed call must not keep reading hundreds of megabytes).
@@ -113,22 +122,39 @@ export function openDownloadSession(links: readonly LinkRef[], o: LinkReceiveOpt
   // give back what they did not use, so the bytes of one message never exceed max_download_bytes.
   let unreserved = max_total - declared;
 
-  const fetchOne = async (l: LinkRef): Promise<Uint8Array> => {
+  const fetchOne = async (l: LinkRef): Promise<Uint8Array | ReadableStream<Uint8Array>> => {
     if (controller.signal.aborted) throw refuse("aborted", `download of ${name(l)} was cancelled`, { dataname: l.dataname });
     const cap = l.size != null ? l.size : Math.min(max_payload, unreserved);
     if (l.size == null) unreserved -= cap;
-    let used = 0;
+    let used = cap;
     try {
       const b = await fetchCapped(l, cap);
-      used = b.byteLength;
+      // A stream's bytes are still to come: its whole share stays reserved.
+      if (b instanceof Uint8Array) used = b.byteLength;
       return b;
+    } catch (e) {
+      used = 0;
+      throw e;
     } finally {
       if (l.size == null) unreserved += cap - used;
     }
   };
 
-  const fetchCapped = async (l: LinkRef, cap: number): Promise<Uint8Array> => {
+  const fetchCapped = async (l: LinkRef, cap: number): Promise<Uint8Array | ReadableStream<Uint8Array>> => {
     let got: unknown;
+    // Hash and progress ride on the handler's own read of the body: one pass, a fresh start per attempt.
+    const progress = progressReporter(ctx.onProgress, l.dataname, "download", l.size ?? null);
+    let hash: IncrementalHash | undefined;
+    let loaded = 0;
+    const onBody = () => {
+      hash = l.sha256 ? incrementalSha256(ctx.runtime) : undefined;
+      loaded = 0;
+      return (chunk: Uint8Array) => {
+        hash?.update(chunk);
+        loaded += chunk.byteLength;
+        progress.to(loaded);
+      };
+    };
     try {
       got = await ctx.handler(l.url, retry.limit, retry.base_delay, retry.max_delay, correlation_id, {
         signal: controller.signal,
@@ -139,16 +165,26 @@ export function openDownloadSession(links: readonly LinkRef[], o: LinkReceiveOpt
         allowed_origins: allowed,
         correlation_id,
         trace: ctx.trace,
+        onBody,
+        ...(l.as_stream && { as_stream: true }),
       });
     } catch (e) {
       throw renamed(e, l, correlation_id);
     }
+    if (got instanceof ReadableStream) return checkedStream(got, l, () => hash, () => loaded, progress, correlation_id);
     const b = asBytes(got);
     if (!b) throw new NatsBridgeError("DOWNLOAD_FAILED", `download handler returned no bytes for ${name(l)}`, { correlation_id });
     // A handler of the user's own may not stream; its result is held to the same bounds.
     if (b.byteLength > cap) throw refuse("too_large", `download of ${name(l)} failed`, { dataname: l.dataname, max_bytes: cap });
     if (l.size != null && l.size !== b.byteLength) throw refuse("size_mismatch", `download of ${name(l)} failed`, { dataname: l.dataname, size: l.size, received: b.byteLength });
-    return b;
+    if (l.sha256) {
+      // A handler of the user's own that did not read through onBody: the bytes are hashed here.
+      const hex = hash && loaded === b.byteLength ? hash.hex() : await sha256Hex(ctx.runtime, b);
+      if (hex !== l.sha256.toLowerCase()) throw integrityError(l, hex, correlation_id);
+    }
+    progress.done(b.byteLength);
+    const out = l.as_stream ? bytesStream(b) : b;
+    return out;
   };
 
   // The caller's signal aborts everything; the link is undone when the message is settled.
@@ -178,4 +214,56 @@ function renamed(e: unknown, l: LinkRef, correlation_id: string): NatsBridgeErro
     return new NatsBridgeError(e.code, message, { correlation_id: e.correlation_id ?? correlation_id, cause: e.cause, details: { ...e.details, dataname: l.dataname } });
   }
   return withCorrelation(e, "DOWNLOAD_FAILED", `download of ${name(l)} failed`, correlation_id);
+}
+
+function integrityError(l: LinkRef, got: string, correlation_id: string): NatsBridgeError {
+  return new NatsBridgeError("INTEGRITY_ERROR", `payload ${name(l)} does not match the SHA-256 its envelope names`, {
+    correlation_id,
+    details: { dataname: l.dataname, expected: l.sha256, got },
+  });
+}
+
+function bytesStream(b: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(ctl) {
+      if (b.byteLength > 0) ctl.enqueue(b);
+      ctl.close();
+    },
+  });
+}
+
+/**
+ * A link body handed to the caller as a stream: every failure is a coded error on the stream
+ * (DOWNLOAD_FAILED for the transfer, INTEGRITY_ERROR when the bytes do not hash to the envelope's
+ * sha256 — decided at the end, so a consumer must treat what it wrote as unconfirmed until the
+ * stream closes cleanly).
+ */
+function checkedStream(
+  body: ReadableStream<Uint8Array>,
+  l: LinkRef,
+  hash: () => IncrementalHash | undefined,
+  loaded: () => number,
+  progress: ReturnType<typeof progressReporter>,
+  correlation_id: string,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        return ctl.error(renamed(e, l, correlation_id));
+      }
+      if (!r.done) return ctl.enqueue(r.value);
+      const h = hash();
+      if (l.sha256 && h) {
+        const hex = h.hex();
+        if (hex !== l.sha256.toLowerCase()) return ctl.error(integrityError(l, hex, correlation_id));
+      }
+      progress.done(loaded());
+      ctl.close();
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
 }

@@ -5,7 +5,7 @@ import type { Logger } from "../types.js";
 import { downloadError, TRANSFER_FAILED, type DownloadFailure } from "./download-error.js";
 import { countOption, DEFAULT_MAX_PAYLOAD_BYTES } from "./limits.js";
 import { makeOriginPolicy, type AllowedOrigins } from "./origin-policy.js";
-import { BodyRefused, readBody } from "./read-body.js";
+import { BodyRefused, bodyStream, readBody } from "./read-body.js";
 import { resolveRetry, retryDelay, type Retry, type RetryOptions } from "./retry.js";
 import { DEFAULT_DOWNLOAD_TIMEOUTS, RequestGuard, resolveTimeouts, sleep, type Expiry, type ResolvedTimeouts, type Timeouts } from "./timeouts.js";
 
@@ -29,6 +29,13 @@ export interface DownloadOptions {
   trace?: Trace;
   /** natsbridge 0.1's only limit, kept: the longest one attempt may take, milliseconds. */
   timeout_ms?: number;
+  /** At the start of each attempt's body: a callback for every chunk it reads (a fresh one per attempt). */
+  onBody?: () => (chunk: Uint8Array) => void;
+  /**
+   * Resolve with the body as a stream once the headers say 200, instead of reading it whole. The
+   * stream keeps the size/cap checks and the idle limit; `total_ms` ends at the headers.
+   */
+  as_stream?: boolean;
 }
 
 /** The name natsbridge 0.1 exported for these options. */
@@ -38,6 +45,8 @@ export type FetchWithBackoffOptions = DownloadOptions;
 export interface FetchWithBackoff {
   (url: string, options?: DownloadOptions): Promise<Uint8Array>;
   (url: string, max_retries?: number, base_delay?: number, max_delay?: number, correlation_id?: string, options?: DownloadOptions): Promise<Uint8Array>;
+  /** With `as_stream: true` the body comes back as a stream. */
+  (url: string, max_retries: number, base_delay: number, max_delay: number, correlation_id: string, options: DownloadOptions & { as_stream: true }): Promise<ReadableStream<Uint8Array>>;
 }
 
 export interface FetchWithBackoffDefaults extends DownloadOptions {
@@ -58,6 +67,8 @@ interface Settings {
   correlation_id: string;
   trace: Trace;
   allowed: AllowedOrigins | undefined;
+  onBody: DownloadOptions["onBody"];
+  as_stream: boolean;
 }
 
 /** One failed attempt: why, and whether another try could help. */
@@ -98,6 +109,8 @@ function settingsOf(runtime: Runtime, defaults: FetchWithBackoffDefaults, url: s
     correlation_id,
     trace: o.trace ?? makeTrace(o.log, defaults.logFlag ?? (() => runtime.env("NATSBRIDGE_LOG")), defaults.logSink ?? { logger: consoleLogger }),
     allowed: o.allowed_origins,
+    onBody: o.onBody,
+    as_stream: o.as_stream === true,
   };
 }
 
@@ -127,7 +140,7 @@ function refuseEarly(s: Settings): void {
  * limit; the body is read as a stream and refused the moment it is longer than allowed.
  */
 export function makeFetchWithBackoff(runtime: Runtime, defaults: FetchWithBackoffDefaults = {}): FetchWithBackoff {
-  return async function fetchWithBackoff(url: string, ...args: unknown[]): Promise<Uint8Array> {
+  return async function fetchWithBackoff(url: string, ...args: unknown[]): Promise<Uint8Array | ReadableStream<Uint8Array>> {
     const s = settingsOf(runtime, defaults, url, args);
     refuseEarly(s);
     const deadline_at = Date.now() + s.timeouts.total_ms;
@@ -136,7 +149,7 @@ export function makeFetchWithBackoff(runtime: Runtime, defaults: FetchWithBackof
     for (let attempt = 1; attempt <= s.retry.limit && !s.signal?.aborted; attempt++) {
       made = attempt;
       const got = await attemptOnce(runtime, s, deadline_at);
-      if (got instanceof Uint8Array) {
+      if (got instanceof Uint8Array || got instanceof ReadableStream) {
         s.trace(s.correlation_id, () => `Successfully fetched data from ${url} on attempt ${attempt}`);
         return got;
       }
@@ -165,10 +178,11 @@ export function makeFetchWithBackoff(runtime: Runtime, defaults: FetchWithBackof
   } as FetchWithBackoff;
 }
 
-async function attemptOnce(runtime: Runtime, s: Settings, deadline_at: number): Promise<Uint8Array | Failure> {
+async function attemptOnce(runtime: Runtime, s: Settings, deadline_at: number): Promise<Uint8Array | ReadableStream<Uint8Array> | Failure> {
   const attempt_end = Math.min(deadline_at, Date.now() + s.attempt_ms);
   const guard = new RequestGuard(s.signal, attempt_end);
   guard.stage("headers", s.timeouts.headers_ms);
+  let handedOver = false;
   try {
     // Redirects are not followed: real Plik answers a used-up one-shot link with a 301 to its
     // web UI, whose HTML page would otherwise arrive as the payload.
@@ -179,11 +193,19 @@ async function attemptOnce(runtime: Runtime, s: Settings, deadline_at: number): 
       (res.body as { cancel?: () => Promise<void> } | undefined)?.cancel?.()?.catch?.(() => undefined);
       return { reason: "http_status", retry: s.retry.retryable(res.status), why: `HTTP ${res.status}`, status: res.status };
     }
-    return await readBody(res, {
+    const limits = {
       expected_size: s.expected_size,
       max_bytes: s.max_bytes,
       onChunk: () => guard.stage("idle", s.timeouts.idle_ms),
-    });
+      onData: s.onBody?.(),
+    };
+    if (s.as_stream) {
+      const body = bodyStream(res, limits, () => guard.dispose());
+      guard.untilIdle();
+      handedOver = true;
+      return body;
+    }
+    return await readBody(res, limits);
   } catch (e) {
     if (e instanceof BodyRefused) return { reason: e.reason, retry: false, why: e.message };
     const expired = guard.expired;
@@ -196,6 +218,6 @@ async function attemptOnce(runtime: Runtime, s: Settings, deadline_at: number): 
     if (expired) return { reason: "timeout", retry: true, timeout: expired, why: `timed out waiting for ${expired === "headers" ? "response headers" : "the next body chunk"}` };
     return { reason: "network", retry: true, why: (e as Error)?.message ?? String(e), cause: e };
   } finally {
-    guard.dispose();
+    if (!handedOver) guard.dispose();
   }
 }

@@ -48,7 +48,7 @@ export async function fileBody(
 ): Promise<FileBody> {
   if (!runtime.streamingUploads) {
     const form = new runtime.FormData();
-    const blob = data instanceof Uint8Array ? new runtime.Blob([data], { type: "application/octet-stream" }) : (data.blob ?? (await gather(runtime, data)));
+    const blob = data instanceof Uint8Array ? new runtime.Blob([data], { type: "application/octet-stream" }) : (data.blob ?? (await gather(runtime, data, signal)));
     form.append("file", blob, fileName);
     return { body: form, headers: {} };
   }
@@ -82,10 +82,12 @@ export async function fileBody(
 }
 
 /** A stream as one Blob, for a fetch that cannot send streams; the browser may keep a large Blob on disk. */
-async function gather(runtime: Pick<Runtime, "Blob">, source: ByteSource): Promise<unknown> {
+async function gather(runtime: Pick<Runtime, "Blob">, source: ByteSource, signal?: AbortSignal): Promise<unknown> {
   const parts: Uint8Array[] = [];
   const reader = source.stream().getReader();
+  signal?.addEventListener("abort", () => void reader.cancel(signal.reason).catch(() => undefined), { once: true });
   for (;;) {
+    if (signal?.aborted) throw signal.reason ?? new Error("aborted");
     const { done, value } = await reader.read();
     if (done) break;
     parts.push(value);

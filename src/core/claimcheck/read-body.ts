@@ -20,6 +20,8 @@ export interface BodyLimits {
   max_bytes: number;
   /** Called after every chunk (restarts the idle clock). */
   onChunk?: () => void;
+  /** Every chunk as it is read (hashing and progress, in the same pass). */
+  onData?: (chunk: Uint8Array) => void;
 }
 
 interface Reader {
@@ -63,21 +65,79 @@ export async function readBody(res: ResponseLike, limits: BodyLimits): Promise<U
     return checkExact(whole, expected);
   }
   const reader = stream.getReader();
+  // With the length known (the envelope's size, or a Content-Length within the cap) the body is
+  // copied into one buffer as it arrives, so each chunk is garbage at once: no list of chunks plus
+  // a second whole copy at the end (issue 9: at most input + output in memory).
+  const known = expected ?? declared;
+  const whole = known !== null && known <= cap ? new Uint8Array(known) : null;
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     if (!value) continue;
-    total += value.byteLength;
-    if (total > cap) {
+    if (total + value.byteLength > cap || (whole && total + value.byteLength > whole.byteLength)) {
       await reader.cancel().catch(() => undefined);
-      throw tooLong(`more than ${cap}`);
+      throw tooLong(`more than ${whole ? whole.byteLength : cap}`);
     }
-    chunks.push(value);
+    if (whole) whole.set(value, total);
+    else chunks.push(value);
+    total += value.byteLength;
+    limits.onData?.(value);
     limits.onChunk?.();
   }
+  if (whole) return checkExact(total === whole.byteLength ? whole : whole.subarray(0, total), expected);
   return checkExact(concat(chunks, total), expected);
+}
+
+/**
+ * The body as a stream for the caller to read at its own pace (issue 9), held to the same rules as
+ * readBody: a wrong Content-Length is refused before any byte, a body longer than allowed errors
+ * the stream at the first chunk too many, a short one at its end. `end` runs once the stream is
+ * done, failed or cancelled.
+ */
+export function bodyStream(res: ResponseLike, limits: BodyLimits, end: () => void): ReadableStream<Uint8Array> {
+  const expected = limits.expected_size ?? null;
+  const cap = expected ?? limits.max_bytes;
+  const declared = declaredLength(res);
+  const mismatch = (n: number | string) =>
+    new BodyRefused(expected === null ? "too_large" : "size_mismatch", expected === null ? `body exceeds ${limits.max_bytes} bytes (${n})` : `body is ${n} bytes, size says ${expected}`);
+  if (declared !== null && ((expected !== null && declared !== expected) || declared > cap)) refuse(res, mismatch(declared));
+  const stream = res.body as ReadableStream<Uint8Array> | null | undefined;
+  if (!stream || typeof stream.getReader !== "function") throw new BodyRefused("size_mismatch", "this runtime's fetch gives no body stream");
+  const reader = stream.getReader();
+  let total = 0;
+  let ended = false;
+  const finish = () => {
+    if (!ended) (ended = true), end();
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          if (expected !== null && total !== expected) throw mismatch(total);
+          finish();
+          return ctl.close();
+        }
+        total += value.byteLength;
+        if (total > cap) {
+          await reader.cancel().catch(() => undefined);
+          throw mismatch(`more than ${cap}`);
+        }
+        limits.onData?.(value);
+        limits.onChunk?.();
+        ctl.enqueue(value);
+      } catch (e) {
+        finish();
+        ctl.error(e);
+      }
+    },
+    async cancel(reason) {
+      finish();
+      await reader.cancel(reason).catch(() => undefined);
+    },
+  });
 }
 
 function checkExact(body: Uint8Array, expected: number | null): Uint8Array {

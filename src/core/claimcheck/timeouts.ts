@@ -55,7 +55,7 @@ export type Expiry = "headers" | "idle" | "total" | "aborted";
 export class RequestGuard {
   private readonly controller = new AbortController();
   private stageTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onParentAbort = () => this.expire("aborted");
   expired: Expiry | undefined;
 
@@ -76,6 +76,12 @@ export class RequestGuard {
   stage(stage: "headers" | "idle", ms: number): void {
     if (this.stageTimer !== undefined) clearTimeout(this.stageTimer);
     this.stageTimer = later(ms, () => this.expire(stage));
+  }
+
+  /** A body handed to the caller as a stream is read at the caller's pace: only the idle limit stays. */
+  untilIdle(): void {
+    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
   }
 
   dispose(): void {

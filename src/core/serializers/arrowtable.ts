@@ -1,21 +1,49 @@
-import type { Table } from "apache-arrow";
+import type { DataType, Table } from "apache-arrow";
 import { NatsBridgeError } from "../errors.js";
+import type { ArrowIpcSummary } from "./arrow-ipc-check.js";
 import type { Serializer } from "./registry.js";
 
 type Arrow = typeof import("apache-arrow");
-let arrowModule: Promise<Arrow> | undefined;
+interface ArrowTools {
+  arrow: Arrow;
+  checkArrowIpc: typeof import("./arrow-ipc-check.js").checkArrowIpc;
+  adoptForeignTable: typeof import("./arrow-adopt.js").adoptForeignTable;
+}
+let arrowTools: Promise<ArrowTools> | undefined;
 
-/** apache-arrow is large; it is loaded the first time an arrowtable payload is seen, not at import. */
-export function loadArrow(): Promise<Arrow> {
-  arrowModule ??= import("apache-arrow").catch((e) => {
-    arrowModule = undefined;
-    throw new NatsBridgeError("SERIALIZATION_ERROR", "arrowtable needs the apache-arrow package", { cause: e });
-  });
-  return arrowModule;
+/**
+ * apache-arrow is large, and the IPC check and Table adoption are only needed with it: all are
+ * loaded the first time an arrowtable payload is seen, not at import (a separate chunk in bundles).
+ */
+function loadArrow(): Promise<ArrowTools> {
+  arrowTools ??= Promise.all([import("apache-arrow"), import("./arrow-ipc-check.js"), import("./arrow-adopt.js")]).then(
+    ([arrow, check, adopt]) => ({ arrow, checkArrowIpc: check.checkArrowIpc, adoptForeignTable: adopt.adoptForeignTable }),
+    (e) => {
+      arrowTools = undefined;
+      throw new NatsBridgeError("SERIALIZATION_ERROR", "arrowtable needs the apache-arrow package", { cause: e });
+    },
+  );
+  return arrowTools;
 }
 
+/** Duck-typed, so a Table from another copy of apache-arrow is recognised too (then adopted). */
 const isTable = (v: unknown): v is Table =>
   typeof v === "object" && v !== null && "schema" in v && "batches" in v && typeof (v as Table).getChild === "function";
+
+/**
+ * Built by our copy of apache-arrow: a real prototype chain (apache-arrow ≥ 21 makes `instanceof
+ * Table` true for any copy's Table, via Symbol.hasInstance) and column types of our DataType
+ * class (which has no such override), the ones our writer recognises.
+ */
+const isOwnTable = (arrow: Arrow, t: Table): boolean =>
+  Object.prototype.isPrototypeOf.call(arrow.Table.prototype, t) && t.schema.fields.every((f) => isOwnType(arrow, f.type));
+
+/** The type, its children's and its dictionary value type are all our DataType's. */
+function isOwnType(arrow: Arrow, t: DataType): boolean {
+  if (!(t instanceof arrow.DataType)) return false;
+  const values = (t as { dictionary?: DataType }).dictionary;
+  return (t.children ?? []).every((c) => isOwnType(arrow, c.type)) && (values === undefined || isOwnType(arrow, values));
+}
 
 /**
  * Sent in the IPC *file* format: the seeds' Python reader uses pyarrow.ipc.open_file, which cannot
@@ -23,31 +51,46 @@ const isTable = (v: unknown): v is Table =>
  */
 export const arrowtable: Serializer<unknown, Table> = {
   async serialize(data) {
-    const arrow = await loadArrow();
+    const { arrow, adoptForeignTable, checkArrowIpc } = await loadArrow();
     let table: Table;
-    if (isTable(data)) table = data;
+    if (isTable(data)) table = isOwnTable(arrow, data) ? data : adoptForeignTable(arrow, data);
     else if (Array.isArray(data)) table = rowsToTable(arrow, data);
     else throw new NatsBridgeError("SERIALIZATION_ERROR", "arrowtable data must be an apache-arrow Table or an array of row objects");
+    let bytes: Uint8Array;
     try {
-      return arrow.tableToIPC(table, "file");
+      bytes = arrow.tableToIPC(table, "file");
     } catch (e) {
       throw new NatsBridgeError("SERIALIZATION_ERROR", `cannot write Arrow IPC: ${(e as Error).message}`, { cause: e });
     }
+    checkWritten(checkArrowIpc, bytes, table);
+    return bytes;
   },
   async deserialize(bytes) {
-    const arrow = await loadArrow();
+    const { arrow, checkArrowIpc } = await loadArrow();
     if (!looksLikeArrowIpc(bytes)) throw new NatsBridgeError("DESERIALIZATION_ERROR", "arrowtable payload is not Arrow IPC (file or stream format)");
-    let table: Table;
+    // apache-arrow trusts every length it reads (a flipped byte can make it spin for minutes):
+    // the structure is checked first, bounded by the payload size.
+    checkArrowIpc(bytes);
     try {
-      table = arrow.tableFromIPC(bytes);
+      return arrow.tableFromIPC(bytes);
     } catch (e) {
       throw new NatsBridgeError("DESERIALIZATION_ERROR", `cannot read Arrow IPC: ${(e as Error).message}`, { cause: e });
     }
-    // apache-arrow returns an empty table, not an error, for bytes it cannot make sense of.
-    if (table.schema.fields.length === 0) throw new NatsBridgeError("DESERIALIZATION_ERROR", "arrowtable payload holds no Arrow schema");
-    return table;
   },
 };
+
+/** What we publish passes the same check as what we receive: bytes no reader can read are never sent. */
+function checkWritten(checkArrowIpc: ArrowTools["checkArrowIpc"], bytes: Uint8Array, table: Table): void {
+  let written: ArrowIpcSummary;
+  try {
+    written = checkArrowIpc(bytes);
+  } catch (e) {
+    throw new NatsBridgeError("SERIALIZATION_ERROR", `apache-arrow wrote invalid Arrow IPC for this Table: ${(e as Error).message}`, { cause: e });
+  }
+  if (written.rows !== table.numRows || written.columns !== table.numCols) {
+    throw new NatsBridgeError("SERIALIZATION_ERROR", `apache-arrow wrote ${written.rows}x${written.columns} for a ${table.numRows}x${table.numCols} Table`);
+  }
+}
 
 function looksLikeArrowIpc(b: Uint8Array): boolean {
   if (b.length < 8) return false;
