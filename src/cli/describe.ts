@@ -6,6 +6,7 @@ import type { Table } from "apache-arrow";
 import { stringifyJson } from "../core/json.js";
 import type { ReceivedEnvelope, ReceivedTuple } from "../node.js";
 import { printable } from "./printable.js";
+import { isStream } from "./save.js";
 import { humanBytes } from "./size.js";
 
 const PREVIEW = 60;
@@ -28,6 +29,7 @@ export function wireFacts(raw: Uint8Array): WireFacts[] {
 const cut = (s: string) => (s.length > PREVIEW ? `${s.slice(0, PREVIEW)}…` : s);
 
 export function preview([, data, payload_type]: ReceivedTuple): string {
+  if (isStream(data)) return "(streamed)";
   switch (payload_type) {
     case "text":
       return cut(JSON.stringify(data));

@@ -4,7 +4,7 @@
  * files are created exclusively: nothing is overwritten and no symlink planted in the directory
  * is followed.
  */
-import { open } from "node:fs/promises";
+import { open, rm, type FileHandle } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { tableToIPC, type Table } from "apache-arrow";
 import { stringifyJson } from "../core/json.js";
@@ -39,27 +39,43 @@ export function fileBytes([, data, payload_type]: ReceivedTuple): Uint8Array {
   }
 }
 
-/** Write the payload into `dir` under a fresh name (`name`, `name-1`, …); returns the path. */
-export async function savePayload(dir: string, tuple: ReceivedTuple): Promise<string> {
-  const base = safeFileName(tuple[0], tuple[2]);
+/** With --save, link payloads of the byte types arrive as web streams (smartreceive's `as: "stream"`). */
+export const isStream = (v: unknown): v is ReadableStream<Uint8Array> => typeof (v as ReadableStream | null)?.getReader === "function";
+
+/** Create `dir/name` (or `name-1`, … when taken) exclusively: nothing is overwritten, no symlink followed. */
+async function createFresh(dir: string, base: string): Promise<{ path: string; file: FileHandle }> {
   const ext = extname(base);
   const stem = base.slice(0, base.length - ext.length);
-  const bytes = fileBytes(tuple);
   for (let i = 0; i < 10_000; i++) {
     const path = join(dir, i === 0 ? base : `${stem}-${i}${ext}`);
-    let file;
     try {
-      file = await open(path, "wx");
+      return { path, file: await open(path, "wx") };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "EEXIST") continue;
-      throw e;
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
-    try {
-      await file.writeFile(bytes);
-    } finally {
-      await file.close();
-    }
-    return path;
   }
   throw new Error(`${dir} already holds 10000 files named like ${base}`);
+}
+
+/**
+ * Write the payload into `dir` under a fresh name; returns the path. A streamed payload is written
+ * as it arrives; if the stream fails (a cut download, a SHA-256 mismatch at its end) the partial
+ * file is removed and the error goes on.
+ */
+export async function savePayload(dir: string, tuple: ReceivedTuple): Promise<string> {
+  const { path, file } = await createFresh(dir, safeFileName(tuple[0], tuple[2]));
+  const data: unknown = tuple[1];
+  try {
+    if (isStream(data)) {
+      for await (const chunk of data as unknown as AsyncIterable<Uint8Array>) await file.write(chunk);
+    } else {
+      await file.writeFile(fileBytes(tuple));
+    }
+  } catch (e) {
+    await file.close();
+    await rm(path, { force: true });
+    throw e;
+  }
+  await file.close();
+  return path;
 }

@@ -9,6 +9,9 @@ export interface ShowFlags {
   save?: string;
 }
 
+/** smartreceive options for the flags: with --save, link payloads of the byte types stream to their files. */
+export const streamWhenSaving = (flags: ShowFlags) => (flags.save !== undefined ? { as: "stream" as const } : {});
+
 /** Create the --save directory up front: a typo there should fail before anything is received. */
 export async function prepareSave(flags: ShowFlags): Promise<void> {
   if (flags.save !== undefined) await mkdir(flags.save, { recursive: true });

@@ -90,6 +90,8 @@ describe("send → listen", () => {
       ["config", "dictionary", "direct", 30],
       ["note", "text", "direct", 11],
     ]);
+    // The linked file went from the download straight to disk (smartreceive's as: "stream").
+    expect(line.payloads[0].preview).toBe("(streamed)");
     expect((await readdir(saveDir)).sort()).toEqual(["config.json", "note.txt", "photo.png"]);
     expect(Buffer.from(await readFile(join(saveDir, "photo.png"))).equals(Buffer.from(photo))).toBe(true);
     // The big integer stays exact on its way through the CLI.

@@ -2,7 +2,7 @@ import { Option, type Command } from "commander";
 import { smartreceive } from "../../node.js";
 import { addConnectionOptions, addReceiveOptions, openConnection, receiveOptions, type ConnectionFlags, type ReceiveFlags } from "../connection.js";
 import { nonNegativeInt } from "../numbers.js";
-import { describeFailure, prepareSave, showEnvelope, type ShowFlags } from "../show.js";
+import { describeFailure, prepareSave, showEnvelope, streamWhenSaving, type ShowFlags } from "../show.js";
 import { eachMessage, type LoopFlags } from "../subscription.js";
 
 interface ListenFlags extends ConnectionFlags, ReceiveFlags, ShowFlags, LoopFlags {}
@@ -34,7 +34,7 @@ export function listenCommand(program: Command): void {
     process.exitCode = await eachMessage(nc, subject, flags, "listening", async (msg) => {
       let env;
       try {
-        env = await smartreceive(msg, receiveOptions(flags));
+        env = await smartreceive(msg, { ...receiveOptions(flags), ...streamWhenSaving(flags) });
       } catch (e) {
         // Machine readers see failures in the same stream as envelopes; people see them on stderr.
         if (flags.json) process.stdout.write(describeFailure(msg.subject, e));

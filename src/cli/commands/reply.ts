@@ -5,7 +5,7 @@ import { addConnectionOptions, addFileServerOptions, addReceiveOptions, openConn
 import { addEnvelopeOptions, sendOptions, type EnvelopeFlags } from "../envelope-options.js";
 import { payloadsFromArgs } from "../payload-arg.js";
 import { printable } from "../printable.js";
-import { prepareSave, showEnvelope, type ShowFlags } from "../show.js";
+import { prepareSave, showEnvelope, streamWhenSaving, type ShowFlags } from "../show.js";
 import { eachMessage, type LoopFlags } from "../subscription.js";
 import { UsageError } from "../usage-error.js";
 import { addLoopOptions, addShowOptions } from "./listen.js";
@@ -58,7 +58,8 @@ export function replyCommand(program: Command): void {
       process.exitCode = await eachMessage(nc, subject, flags, "answering", async (msg: Msg) => {
         let req: ReceivedEnvelope;
         try {
-          req = await smartreceive(msg, receiveOptions(flags));
+          // --echo sends the request's payloads on, so they are kept in memory rather than streamed to files.
+          req = await smartreceive(msg, { ...receiveOptions(flags), ...(flags.echo ? {} : streamWhenSaving(flags)) });
         } catch (e) {
           const address = addressOf(msg.data);
           if (address && e instanceof NatsBridgeError) await smartreply(address, e, send);

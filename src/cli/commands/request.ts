@@ -5,7 +5,7 @@ import { addConnectionOptions, addFileServerOptions, addReceiveOptions, openConn
 import { addEnvelopeOptions, sendOptions, type EnvelopeFlags } from "../envelope-options.js";
 import { positiveSeconds } from "../numbers.js";
 import { payloadsFromArgs } from "../payload-arg.js";
-import { prepareSave, showEnvelope, type ShowFlags } from "../show.js";
+import { prepareSave, showEnvelope, streamWhenSaving, type ShowFlags } from "../show.js";
 import { addShowOptions } from "./listen.js";
 import { PAYLOAD_HELP } from "./payload-help.js";
 
@@ -58,7 +58,7 @@ export function requestCommand(program: Command): void {
     const inbox = keepingReplyBytes(nc);
     let reply;
     try {
-      reply = await smartrequest(subject, data, { ...options, ...receiveOptions(flags), nats_connection: inbox.conn, timeout_ms: Math.round(flags.timeout * 1000) });
+      reply = await smartrequest(subject, data, { ...options, ...receiveOptions(flags), ...streamWhenSaving(flags), nats_connection: inbox.conn, timeout_ms: Math.round(flags.timeout * 1000) });
     } finally {
       progress.stop();
       await nc.drain();
