@@ -135,6 +135,22 @@ describe("send → listen", () => {
     expect(await readdir(saveDir)).toEqual(["_.._escape_]0;pwned_.txt"]);
   });
 
+  it("a streamed file whose SHA-256 does not match is removed, and listen exits 4 with INTEGRITY_ERROR", async () => {
+    const subject = uniqueSubject("cli.sha");
+    const saveDir = await mkdtemp(join(work, "saved-"));
+    const up = await plikUpload(files.url, randomBytes(300_000, 6), "blob.bin");
+    const listener = cliStart("listen", subject, "-n", "1", "--save", saveDir);
+    await listener.line(/^listening on /);
+    const env = {
+      correlation_id: "c-sha", msg_id: "m-sha", timestamp: "2026-03-13T07:02:50.443Z", send_to: subject, payloads: [
+        { id: "p", dataname: "blob.bin", payload_type: "binary", transport: "link", encoding: "none", size: 300_000, data: up.downloadUrl, metadata: { sha256: "0".repeat(64) } },
+      ],
+    };
+    nc.publish(subject, new TextEncoder().encode(JSON.stringify(env)));
+    expectExit(await listener.done, 4, /INTEGRITY_ERROR/);
+    expect(await readdir(saveDir)).toEqual([]);
+  });
+
   it("keeps listening after a bad message, reports it, and exits with its code", async () => {
     const subject = uniqueSubject("cli.bad");
     const listener = cliStart("listen", subject, "-n", "2", "--json");
