@@ -5,10 +5,10 @@
  *   NATS_URL=nats://127.0.0.1:4222 npx tsx examples/requester.ts     # ask once
  *
  * Any peer (Julia, Python, MicroPython) can be the requester: the responder answers on the
- * envelope's reply_to and sets reply_to_msg_id to the request's msg_id.
+ * envelope's reply_to and sets reply_to_msg_id to the request's msg_id (smartreply does both).
  */
 import { connect, type NatsConnection, type Subscription } from "nats";
-import { smartreceive, smartsend, NatsBridgeError } from "../src/node.js";
+import { smartreceive, smartreply, NatsBridgeError } from "../src/node.js";
 
 export const COMMAND_SUBJECT = "device.command";
 
@@ -21,10 +21,9 @@ export function startResponder(nc: NatsConnection, subject = COMMAND_SUBJECT): S
         if (!req.reply_to) continue;
         for (const [dataname, data] of req.payloads) {
           if (dataname !== "command" || (data as { action?: string })?.action !== "read_sensor") continue;
-          await smartsend(req.reply_to, [["data", { sensor_id: "sensor-001", value: 42.5 }, "dictionary"]], {
+          // On req.reply_to, with its correlation_id and reply_to_msg_id = its msg_id.
+          await smartreply(req, [["data", { sensor_id: "sensor-001", value: 42.5 }, "dictionary"]], {
             nats_connection: nc,
-            correlation_id: req.correlation_id,
-            reply_to_msg_id: req.msg_id,
             msg_purpose: "ACK",
             sender_name: "sensor-responder",
           });

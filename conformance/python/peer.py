@@ -5,11 +5,22 @@ Command-line Python peer for natsbridge interop tests (see docs/python-peer.md).
   peer.py send    --nats URL --subject S [--fileserver URL] --spec spec.json [--out sent.json]
   peer.py receive --nats URL --subject S --count N [--out result.json] [--timeout SEC]
   peer.py digest  --spec spec.json                 # what `send` would send, no network
+  peer.py respond --nats URL --subject S --count N [--fail-on DATANAME] [--out answered.json]
+  peer.py request --nats URL --subject S --spec spec.json [--out reply.json] [--timeout SEC]
 
 Protocol on stdout (one line each, flushed): ``READY`` once subscribed (receive),
 ``RECEIVED <n> <correlation_id>`` / ``SENT <n> <correlation_id>`` per message,
 ``DONE`` at the end. Everything else (errors, traces) goes to stderr.
-Exit codes: 0 ok, 1 error, 2 timeout before ``--count`` messages arrived.
+Exit codes: 0 ok, 1 error, 2 timeout before ``--count`` messages arrived (or no reply).
+
+Request/reply the seeds' way (shared/seeds/004, "Request-Response Pattern"): ``respond`` answers
+each request with ``smartsend(env["reply_to"], ...)`` (same correlation_id, reply_to_msg_id = the
+request's msg_id): one ``echo`` dictionary payload holding the digest of what it received, or,
+when a payload is named ``--fail-on``, the seeds' error-response form (shared/seeds/001: correlation_id,
+msg_id, timestamp, send_to and ``error: {code, message, details}``). It prints ``ANSWERED <n>``.
+``request`` sends the first message of a spec with ``reply_to`` set to a fresh inbox it subscribed
+to first, prints ``REPLY`` and writes ``{"request": <sent envelope>, "reply": <digest>}`` (the
+digest keeps the reply's ``error`` member when there is one).
 
 The spec (JSON) is one message object or ``{"defaults": {...}, "messages": [...]}``.
 A message: ``{"payloads": [...], "subject"?, "fileserver"?, "size_threshold"?,
@@ -43,7 +54,8 @@ import math
 import os
 import sys
 import time
-from typing import Any, Dict, List, Optional
+import uuid
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 sys.dont_write_bytecode = True  # no __pycache__ in the work tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -247,10 +259,9 @@ async def cmd_send(args: argparse.Namespace) -> int:
     return code
 
 
-async def cmd_receive(args: argparse.Namespace) -> int:
-    import nats
-
-    nc = await nats.connect(args.nats, connect_timeout=5, max_reconnect_attempts=0, allow_reconnect=False)
+async def serve(nc: Any, args: argparse.Namespace, what: str, handle: Callable[[int, Any], Awaitable[None]]) -> int:
+    """Subscribe to --subject, print READY, and hand each message to ``handle(n, msg)`` until
+    --count were handled. Returns 0, or 2 when --timeout ran out first."""
     queue: asyncio.Queue = asyncio.Queue()
 
     async def on_msg(msg):
@@ -259,45 +270,57 @@ async def cmd_receive(args: argparse.Namespace) -> int:
     sub = await nc.subscribe(args.subject, cb=on_msg)
     await nc.flush()
     emit("READY")
-
-    results: List[Dict[str, Any]] = []
     deadline = time.monotonic() + args.timeout
-    code = 0
+    handled = 0
     try:
-        while len(results) < args.count:
+        while handled < args.count:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                print(f"peer: timeout after {len(results)}/{args.count} messages", file=sys.stderr)
-                code = 2
-                break
+                print(f"peer: timeout after {handled}/{args.count} {what}", file=sys.stderr)
+                return 2
             try:
                 msg = await asyncio.wait_for(queue.get(), timeout=remaining)
             except asyncio.TimeoutError:
                 continue
-            n = len(results)
-            try:
-                raw = json.loads(msg.data.decode("utf-8"))
-            except Exception:
-                raw = None
-            try:
-                env = await nb.smartreceive(
-                    msg,
-                    max_retries=args.max_retries,
-                    base_delay=args.base_delay,
-                    max_delay=args.max_delay,
-                    arrowtable_as="arrow",
-                )
-                summary = envelope_summary(env, raw)
-            except nb.NATSBridgeError as e:
-                print(f"peer: receive #{n}: {e}", file=sys.stderr)
-                summary = {"error": {"code": e.code, "message": str(e)}}
-                if isinstance(raw, dict):
-                    summary["correlation_id"] = raw.get("correlation_id")
-            results.append(summary)
-            write_json(args.out, results)
-            emit(f"RECEIVED {n} {summary.get('correlation_id', '')}")
+            await handle(handled, msg)
+            handled += 1
     finally:
         await sub.unsubscribe()
+    return 0
+
+
+async def cmd_receive(args: argparse.Namespace) -> int:
+    import nats
+
+    nc = await nats.connect(args.nats, connect_timeout=5, max_reconnect_attempts=0, allow_reconnect=False)
+    results: List[Dict[str, Any]] = []
+
+    async def receive(n: int, msg: Any) -> None:
+        try:
+            raw = json.loads(msg.data.decode("utf-8"))
+        except Exception:
+            raw = None
+        try:
+            env = await nb.smartreceive(
+                msg,
+                max_retries=args.max_retries,
+                base_delay=args.base_delay,
+                max_delay=args.max_delay,
+                arrowtable_as="arrow",
+            )
+            summary = envelope_summary(env, raw)
+        except nb.NATSBridgeError as e:
+            print(f"peer: receive #{n}: {e}", file=sys.stderr)
+            summary = {"error": {"code": e.code, "message": str(e)}}
+            if isinstance(raw, dict):
+                summary["correlation_id"] = raw.get("correlation_id")
+        results.append(summary)
+        write_json(args.out, results)
+        emit(f"RECEIVED {n} {summary.get('correlation_id', '')}")
+
+    try:
+        code = await serve(nc, args, "messages", receive)
+    finally:
         await nc.close()
     write_json(args.out, results)
     emit("DONE")
@@ -313,6 +336,91 @@ def cmd_digest(args: argparse.Namespace) -> int:
     else:
         json.dump(out, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
+    return 0
+
+
+FAIL_CODE = "SENSOR_OFFLINE"
+
+
+def error_response(request: Dict[str, Any], message: str) -> bytes:
+    """The seeds' error-response envelope (shared/seeds/001), as a seed peer would write it."""
+    env = {
+        "correlation_id": request["correlation_id"],
+        "msg_id": str(uuid.uuid4()),
+        "timestamp": nb._utc_timestamp(),
+        "send_to": request["reply_to"],
+        "reply_to_msg_id": request["msg_id"],
+        "error": {"code": FAIL_CODE, "message": message, "details": {"correlation_id": request["correlation_id"]}},
+    }
+    return json.dumps(env).encode("utf-8")
+
+
+async def cmd_respond(args: argparse.Namespace) -> int:
+    import nats
+
+    nc = await nats.connect(args.nats, connect_timeout=5, max_reconnect_attempts=0, allow_reconnect=False)
+    answered: List[Dict[str, Any]] = []
+
+    async def respond(n: int, msg: Any) -> None:
+        env = await nb.smartreceive(msg, arrowtable_as="arrow")
+        summary = envelope_summary(env, None)
+        if args.fail_on and any(p["dataname"] == args.fail_on for p in summary["payloads"]):
+            await nc.publish(env["reply_to"], error_response(env, f"payload {args.fail_on} asked me to fail"))
+            await nc.flush()
+        else:
+            await nb.smartsend(
+                env["reply_to"],
+                [("echo", summary, "dictionary")],
+                broker_url=args.nats,
+                nats_connection=nc,
+                correlation_id=env["correlation_id"],
+                reply_to_msg_id=env["msg_id"],
+                sender_name="python-peer",
+            )
+        answered.append(summary)
+        write_json(args.out, answered)
+        emit(f"ANSWERED {n} {env['correlation_id']}")
+
+    try:
+        code = await serve(nc, args, "requests", respond)
+    finally:
+        await nc.close()
+    emit("DONE")
+    return code
+
+
+async def cmd_request(args: argparse.Namespace) -> int:
+    import nats
+
+    m = load_spec(args.spec)[0]
+    nc = await nats.connect(args.nats, connect_timeout=5, max_reconnect_attempts=0, allow_reconnect=False)
+    inbox = f"_INBOX.py.{uuid.uuid4().hex}"
+    replies: asyncio.Queue = asyncio.Queue()
+
+    async def on_reply(msg):
+        await replies.put(msg)
+
+    sub = await nc.subscribe(inbox, cb=on_reply)
+    await nc.flush()
+    try:
+        payloads = [(p["dataname"], build_value(p), p["type"]) for p in m["payloads"]]
+        kw = {k: m[k] for k in SEND_KW if k in m and k != "reply_to"}
+        env, _ = await nb.smartsend(args.subject, payloads, broker_url=args.nats, nats_connection=nc, reply_to=inbox, **kw)
+        try:
+            msg = await asyncio.wait_for(replies.get(), timeout=args.timeout)
+        except asyncio.TimeoutError:
+            print(f"peer: no reply on {inbox} within {args.timeout} s", file=sys.stderr)
+            return 2
+        raw = json.loads(msg.data.decode("utf-8"))
+        if isinstance(raw, dict) and raw.get("error") is not None:
+            reply = {k: v for k, v in raw.items() if k != "payloads"}
+        else:
+            reply = envelope_summary(await nb.smartreceive(msg, arrowtable_as="arrow"), raw)
+        write_json(args.out, {"request": {k: v for k, v in env.items() if k != "payloads"}, "reply": reply})
+        emit("REPLY")
+    finally:
+        await sub.unsubscribe()
+        await nc.close()
     return 0
 
 
@@ -342,13 +450,29 @@ def main(argv: Optional[List[str]] = None) -> int:
     d.add_argument("--spec", required=True)
     d.add_argument("--out", default=None)
 
+    a = sub.add_parser("respond", help="answer --count requests on their reply_to, seeds-style")
+    a.add_argument("--nats", required=True)
+    a.add_argument("--subject", required=True)
+    a.add_argument("--count", type=int, default=1)
+    a.add_argument("--fail-on", default=None, help="answer with the error-response form when a payload has this dataname")
+    a.add_argument("--out", default=None)
+    a.add_argument("--timeout", type=float, default=60.0, help="seconds for all requests")
+
+    q = sub.add_parser("request", help="send the spec's first message with reply_to and wait for the answer")
+    q.add_argument("--nats", required=True)
+    q.add_argument("--subject", required=True)
+    q.add_argument("--spec", required=True)
+    q.add_argument("--out", default=None)
+    q.add_argument("--timeout", type=float, default=30.0)
+
     args = ap.parse_args(argv)
     if args.verbose:
         nb.VERBOSE = True
     if args.cmd == "digest":
         return cmd_digest(args)
     try:
-        return asyncio.run(cmd_send(args) if args.cmd == "send" else cmd_receive(args))
+        commands = {"send": cmd_send, "receive": cmd_receive, "respond": cmd_respond, "request": cmd_request}
+        return asyncio.run(commands[args.cmd](args))
     except KeyboardInterrupt:
         return 130
     except Exception as e:

@@ -9,6 +9,8 @@ import type { Runtime } from "./runtime.js";
 import { SerializerRegistry, type Serializer } from "./serializers/registry.js";
 import { smartreceive, type IncomingMessage } from "./smartreceive.js";
 import { DEFAULT_FILESERVER_URL, smartsend } from "./smartsend.js";
+import { smartreply, smartrequest, type RequestContext, type RequestEnvelope, type SmartreplyOptions, type SmartrequestOptions } from "./request.js";
+import type { ReplyError } from "./error-response.js";
 import { thresholdPolicy, type TransportPolicy } from "./transport.js";
 import type { DownloadHandler, Logger, ReceivedEnvelope, SendTuple, SmartreceiveOptions, SmartsendOptions, UploadHandler, WireEnvelope } from "./types.js";
 
@@ -41,6 +43,10 @@ export interface Bridge {
   smartsend(subject: string, data: readonly SendTuple[], options?: SmartsendOptions): Promise<[WireEnvelope, string]>;
   /** Validate an envelope and return it with `payloads` as `[dataname, data, payload_type]` tuples. */
   smartreceive(msg: IncomingMessage | WireEnvelope, options?: SmartreceiveOptions): Promise<ReceivedEnvelope>;
+  /** Send a request (reply_to = a fresh inbox) and resolve with the received answer; see request.ts. */
+  smartrequest(subject: string, data: readonly SendTuple[], options?: SmartrequestOptions): Promise<ReceivedEnvelope>;
+  /** Answer a received request on its reply_to, with payloads or with an error-response envelope. */
+  smartreply(request: RequestEnvelope, answer: readonly SendTuple[] | ReplyError, options?: SmartreplyOptions): Promise<[WireEnvelope, string]>;
   /** Drain and close every NATS connection this bridge opened for a broker_url. */
   close(): Promise<void>;
   /** A new bridge: this one's runtime, codec, plug points, serializers and defaults, with `options` on top. */
@@ -124,6 +130,12 @@ function makeBridge(options: BridgeOptions, serializers: SerializerRegistry): Br
   const fileserverUrl = defaults.fileserver_url ?? DEFAULT_FILESERVER_URL;
   const receiveCtx = { runtime, codec, serializers, defaultDownload: options.download ?? fetchWithBackoff, logSink, logFlag, fileserverUrl };
 
+  // Request/reply go through this bridge's own smartsend/smartreceive (its serializers, policy, defaults).
+  const requestCtx: RequestContext = {
+    connections,
+    smartsend: (subject, data, o) => bridge.smartsend(subject, data, o),
+    smartreceive: (msg, o) => bridge.smartreceive(msg, o),
+  };
   const bridge: Bridge = {
     smartsend: (subject, data, o) => {
       try {
@@ -135,6 +147,20 @@ function makeBridge(options: BridgeOptions, serializers: SerializerRegistry): Br
     smartreceive: (msg, o) => {
       try {
         return smartreceive(receiveCtx, msg as IncomingMessage, withDefaults(defaults, o));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+    smartrequest: (subject, data, o) => {
+      try {
+        return smartrequest(requestCtx, subject, data, withDefaults(defaults, o));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+    smartreply: (request, answer, o) => {
+      try {
+        return smartreply(requestCtx, request, answer, withDefaults(defaults, o));
       } catch (e) {
         return Promise.reject(e);
       }

@@ -1,6 +1,7 @@
 /**
  * Error codes from the seeds' error table, plus the ones natsbridge adds for
- * conditions the seeds leave unnamed (malformed envelopes, envelopes that cannot fit).
+ * conditions the seeds leave unnamed (malformed envelopes, envelopes that cannot fit, requests
+ * that get no answer).
  */
 export const ErrorCodes = [
   "INVALID_PAYLOAD_TYPE",
@@ -19,6 +20,12 @@ export const ErrorCodes = [
   "INTEGRITY_ERROR",
   /** An unexpected exception inside natsbridge: a bug to report, never a verdict on the data. */
   "INTERNAL_ERROR",
+  // Request/reply (src/core/request.ts): nobody answered in time, nobody listens on the subject,
+  // or the responder answered with an error-response envelope (its code, message and details in
+  // `details.remote`).
+  "REQUEST_TIMEOUT",
+  "NO_RESPONDERS",
+  "REMOTE_ERROR",
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

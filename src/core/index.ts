@@ -41,3 +41,5 @@ export { DEFAULT_RETRY, defaultRetryableStatus, type RetryOptions } from "./clai
 export { DEFAULT_DOWNLOAD_TIMEOUTS, DEFAULT_UPLOAD_TIMEOUTS, type Timeouts } from "./claimcheck/timeouts.js";
 export { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_LINKS, DEFAULT_MAX_CONCURRENT_DOWNLOADS } from "./claimcheck/limits.js";
 export { isNonPublicHost } from "./claimcheck/address.js";
+export { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_INBOX_PREFIX, type SmartrequestOptions, type SmartreplyOptions, type RequestEnvelope } from "./request.js";
+export type { RemoteError, ReplyError } from "./error-response.js";

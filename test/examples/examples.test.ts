@@ -28,6 +28,14 @@ describe("examples", () => {
     expect(reply.payloads).toEqual([["data", { sensor_id: "sensor-001", value: 42.5 }, "dictionary"]]);
   });
 
+  it("the requester asks once with smartrequest and prints the answer", async () => {
+    const sub = startResponder(env.nc);
+    await env.nc.flush();
+    const { stdout } = await run("npx", ["tsx", "examples/requester.ts"], { timeout: 60_000, env: { ...process.env, NATS_URL: env.nats.url } });
+    sub.unsubscribe();
+    expect(stdout).toMatch(/^reply to [0-9a-f-]{36}: \[ \[ 'data', \{ sensor_id: 'sensor-001', value: 42\.5 \}, 'dictionary' \] \]/);
+  });
+
   it("npm run demo's script delivers every payload and prints them", async () => {
     const { stdout } = await run("npx", ["tsx", "examples/demo.ts"], { timeout: 60_000 });
     expect(stdout).toMatch(/dataset\s+binary\s+link\s+3145728 bytes\s+→ http:\/\/127\.0\.0\.1:\d+\/file\//);

@@ -22,7 +22,7 @@ import { fileURLToPath } from "node:url";
 import { tableFromArrays, type Table } from "apache-arrow";
 import { connect, type NatsConnection, type Msg } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { close, createPlikUploadHandler, smartreceive, smartsend } from "../../src/node.js";
+import { close, createPlikUploadHandler, NatsBridgeError, smartreceive, smartreply, smartrequest, smartsend } from "../../src/node.js";
 import { parseJson } from "../../src/core/json.js";
 import { loadForeignArrow } from "../helpers/foreign-arrow.js";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
@@ -438,6 +438,107 @@ export function definePythonInteropSuite(label: string, startFileServer: () => P
       it("a one-shot link from Python cannot be downloaded a second time", async () => {
         const msg = await message("py-link");
         await expect(smartreceive(msg, { fileserver_url: fs.url, max_retries: 2, base_delay: 10, max_delay: 20 })).rejects.toMatchObject({ code: "DOWNLOAD_FAILED" });
+      });
+    });
+
+    // ------------------------------------------------------------ request/reply, both directions
+    describe("TS smartrequest → Python responder (seeds-style: smartsend to env.reply_to)", () => {
+      const subject = `interop.ts_req.${label.replace(/\W+/g, "_")}`;
+      let peer: Peer;
+
+      beforeAll(async () => {
+        peer = spawnPeer(python, ["respond", "--nats", nats.url, "--subject", subject, "--count", "3", "--fail-on", "fail", "--timeout", "110"]);
+        await peer.line(/^READY$/, 30_000);
+      });
+      afterAll(() => peer?.kill());
+
+      const request = (data: readonly (readonly [string, unknown, string])[], options: Record<string, unknown> = {}) =>
+        smartrequest(subject, data as never, { broker_url: nats.url, fileserver_url: fs.url, timeout_ms: 30_000, ...options });
+
+      it("the answer carries the request's correlation_id and reply_to_msg_id = its msg_id", async () => {
+        const blob = genBytes(5000, 7);
+        const reply = await request([["command", { action: "read_sensor" }, "dictionary"], ["blob.bin", blob, "binary"]], { correlation_id: "ts-req-1" });
+        expect(reply.correlation_id).toBe("ts-req-1");
+        expect(reply.sender_name).toBe("python-peer");
+        expect(reply.reply_to_msg_id).toMatch(/^[0-9a-f-]{36}$/);
+        const [name, echo, type] = reply.payloads[0]!;
+        expect([name, type]).toEqual(["echo", "dictionary"]);
+        const seen = echo as Digest;
+        expect(seen.msg_id).toBe(reply.reply_to_msg_id);
+        expect(seen.correlation_id).toBe("ts-req-1");
+        expect(seen.reply_to).toMatch(/^_INBOX\./);
+        expect(seen.payloads[0]).toMatchObject({ dataname: "command", value: { action: "read_sensor" } });
+        expect(seen.payloads[1]).toMatchObject({ dataname: "blob.bin", sha256: sha256(blob), length: 5000 });
+      });
+
+      it("link payloads in the request are fetched by the Python responder", async () => {
+        const blob = genBytes(70_000, 8);
+        const reply = await request([["blob.bin", blob, "binary"]], { size_threshold: 1 });
+        expect((reply.payloads[0]![1] as Digest).payloads[0]).toMatchObject({ sha256: sha256(blob), length: 70_000 });
+      });
+
+      it("the seeds' error-response form from Python is a REMOTE_ERROR with its code, message and details", async () => {
+        const e = await request([["fail", "please", "text"]], { correlation_id: "ts-req-fail" }).catch((x: unknown) => x);
+        expect(e).toBeInstanceOf(NatsBridgeError);
+        expect((e as NatsBridgeError).code).toBe("REMOTE_ERROR");
+        expect((e as NatsBridgeError).correlation_id).toBe("ts-req-fail");
+        expect((e as NatsBridgeError).details!.remote).toEqual({
+          code: "SENSOR_OFFLINE",
+          message: "payload fail asked me to fail",
+          details: { correlation_id: "ts-req-fail" },
+        });
+      });
+    });
+
+    describe("Python request (reply_to) → TS smartreply", () => {
+      const subject = `interop.py_req.${label.replace(/\W+/g, "_")}`;
+      let nc: NatsConnection;
+
+      beforeAll(async () => {
+        nc = await connect({ servers: nats.url });
+        const sub = nc.subscribe(subject);
+        void (async () => {
+          for await (const m of sub) {
+            const req = await smartreceive(m);
+            const [dataname, value] = req.payloads[0]!;
+            if (dataname === "fail") {
+              await smartreply(req, new NatsBridgeError("DESERIALIZATION_ERROR", "cannot read that", { details: { dataname } }), { broker_url: nats.url });
+            } else {
+              await smartreply(req, [["answer", { got: value, from: "ts" }, "dictionary"], ["bytes.bin", genBytes(3000, 5), "binary"]], { broker_url: nats.url, sender_name: "ts-responder" });
+            }
+          }
+        })();
+        await nc.flush();
+      });
+      afterAll(async () => {
+        await nc?.close();
+      });
+
+      async function pythonRequest(name: string, payloads: unknown[]) {
+        const specPath = join(work, `${name}-spec.json`);
+        const outPath = join(work, `${name}-reply.json`);
+        await writeFile(specPath, JSON.stringify({ correlation_id: `py-${name}`, payloads }));
+        const peer = spawnPeer(python, ["request", "--nats", nats.url, "--subject", subject, "--spec", specPath, "--out", outPath, "--timeout", "30"]);
+        await peer.line(/^REPLY$/, 60_000);
+        expect(await peer.exit, `peer request failed:\n${peer.stderr()}`).toBe(0);
+        return parseJson(await readFile(outPath, "utf8")) as { request: Digest; reply: Digest };
+      }
+
+      it("the TS answer reaches the Python requester with its correlation_id and reply_to_msg_id", async () => {
+        const { request, reply } = await pythonRequest("ok", [{ dataname: "question", type: "text", value: "ça va?" }]);
+        expect(reply.correlation_id).toBe("py-ok");
+        expect(reply.reply_to_msg_id).toBe(request.msg_id);
+        expect(reply.send_to).toBe(request.reply_to);
+        expect(reply.sender_name).toBe("ts-responder");
+        expect(reply.payloads[0]).toMatchObject({ dataname: "answer", type: "dictionary", value: { got: "ça va?", from: "ts" } });
+        expect(reply.payloads[1]).toMatchObject({ dataname: "bytes.bin", type: "binary", sha256: sha256(genBytes(3000, 5)), length: 3000 });
+      });
+
+      it("a TS error answer reaches Python as the seeds' error member", async () => {
+        const { request, reply } = await pythonRequest("fail", [{ dataname: "fail", type: "text", value: "x" }]);
+        expect(reply.correlation_id).toBe("py-fail");
+        expect(reply.reply_to_msg_id).toBe(request.msg_id);
+        expect(reply.error).toEqual({ code: "DESERIALIZATION_ERROR", message: "cannot read that", details: { dataname: "fail" } });
       });
     });
   });
