@@ -30,3 +30,17 @@ export { type Bridge, type BridgeOptions, type BridgeDefaults } from "./bridge.j
 export type { IncomingMessage } from "./smartreceive.js";
 export type { PlikUploadOptions } from "./claimcheck/plik.js";
 export type { FetchWithBackoffOptions } from "./claimcheck/fetch-backoff.js";
+export {
+  createObjectStoreClaims,
+  objectLink,
+  parseObjectLink,
+  bucketStreamName,
+  OBJECT_LINK_SCHEME,
+  DEFAULT_BUCKET,
+  DEFAULT_OBJECT_TTL_MS,
+  type ObjectStoreClaimOptions,
+  type ObjectStoreClaims,
+  type ObjectLink,
+} from "./claimcheck/objectstore.js";
+export { claimsProtocol, type ClaimsSchemes } from "./claimcheck/schemes.js";
+export type { JetStreamConnectionLike, ConnectionSource, PubAckLike, JsMsgLike } from "./jetstream/api.js";

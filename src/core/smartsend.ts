@@ -1,3 +1,4 @@
+import { linkUrlAllowed } from "./claimcheck/schemes.js";
 import { isoNow } from "./clock.js";
 import type { Codec } from "./codec.js";
 import type { ConnectionCache } from "./connections.js";
@@ -152,7 +153,8 @@ async function uploadOne(item: SerializedPayload, s: Pick<SendSettings, "upload"
     // An upload handler's failure is the file server's (or the network's), whatever it threw.
     throw withCorrelation(e, "UPLOAD_FAILED", `upload of ${JSON.stringify(dataname)} failed`, correlation_id);
   }
-  if (!res || res.status !== 200 || typeof res.url !== "string" || !/^https?:\/\//i.test(res.url)) {
+  // http(s), or a scheme the upload handler claims (the Object Store's natsobj:, claimcheck/schemes.ts).
+  if (!res || res.status !== 200 || typeof res.url !== "string" || !linkUrlAllowed(res.url, s.upload)) {
     throw new NatsBridgeError("UPLOAD_FAILED", `Failed to upload data to fileserver: status ${res?.status}, url ${JSON.stringify(res?.url)}`, {
       correlation_id,
       details: { dataname, fileserver_url: s.fileserver_url },
