@@ -54,7 +54,7 @@ export const createBridge = (options: BridgeOptions = {}): Bridge =>
 export const bridge: Bridge = createBridge();
 
 export const {
-  smartsend, smartreceive, close, plikOneshotUpload, createPlikUploadHandler, fetchWithBackoff,
+  smartsend, smartreceive, consume, close, plikOneshotUpload, createPlikUploadHandler, fetchWithBackoff,
   registerSerializer, unregisterSerializer, getSerializer, payloadTypes, setLogger,
 } = bridge;
 

@@ -39,6 +39,6 @@ export const createBridge = (options: BridgeOptions = {}): Bridge => createCoreB
 export const bridge: Bridge = createBridge();
 
 export const {
-  smartsend, smartreceive, close, plikOneshotUpload, createPlikUploadHandler, fetchWithBackoff,
+  smartsend, smartreceive, consume, close, plikOneshotUpload, createPlikUploadHandler, fetchWithBackoff,
   registerSerializer, unregisterSerializer, getSerializer, payloadTypes, setLogger,
 } = bridge;

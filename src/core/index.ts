@@ -44,3 +44,5 @@ export {
 } from "./claimcheck/objectstore.js";
 export { claimsProtocol, type ClaimsSchemes } from "./claimcheck/schemes.js";
 export type { JetStreamConnectionLike, ConnectionSource, PubAckLike, JsMsgLike } from "./jetstream/api.js";
+export { settleAction, type ConsumeOptions, type ConsumeHandler, type Consumption } from "./jetstream/consume.js";
+export { DEFAULT_JETSTREAM_TIMEOUT_MS, type JetStreamOption } from "./jetstream/publish.js";

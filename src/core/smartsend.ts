@@ -4,11 +4,12 @@ import type { Codec } from "./codec.js";
 import type { ConnectionCache } from "./connections.js";
 import { buildEnvelope, linkPayload, type EnvelopeHeader, type Transport, type WireEnvelope, type WirePayload } from "./envelope.js";
 import { NatsBridgeError, withCorrelation } from "./errors.js";
+import { publishJetStream, readJetStreamOption, type JetStreamSettings } from "./jetstream/publish.js";
 import { makeTrace, type LogSink, type Trace } from "./log.js";
 import type { NatsConnectionLike } from "./runtime.js";
 import type { SerializerRegistry } from "./serializers/registry.js";
 import { fitToMaxPayload, maxPayloadOf, planTransports, DEFAULT_SIZE_THRESHOLD, type TransportPolicy } from "./transport.js";
-import type { SendTuple, SmartsendOptions, UploadHandler } from "./types.js";
+import type { PubAck, SendResult, SendTuple, SmartsendOptions, UploadHandler } from "./types.js";
 import type { WireLayout } from "./wire.js";
 import { uuidv4 } from "./uuid.js";
 
@@ -43,6 +44,7 @@ export interface SendSettings {
   is_publish: boolean;
   nats_connection: NatsConnectionLike | null;
   confirm: { timeout_ms: number } | null;
+  jetstream: JetStreamSettings | null;
   trace: Trace;
 }
 
@@ -105,6 +107,7 @@ export function readSendOptions(ctx: SendContext, subject: string, data: readonl
     is_publish: o.is_publish ?? true,
     nats_connection: o.nats_connection ?? null,
     confirm: readConfirm(o.confirm),
+    jetstream: readJetStreamOption(o.jetstream),
     trace: makeTrace(o.log, ctx.logFlag, ctx.logSink),
   };
 }
@@ -193,7 +196,7 @@ const tooLarge = (bytes: number, max_payload: number) =>
     details: { envelope_bytes: bytes, max_payload },
   });
 
-export async function smartsend(ctx: SendContext, subject: string, data: readonly SendTuple[], options: SmartsendOptions): Promise<[WireEnvelope, string]> {
+export async function smartsend(ctx: SendContext, subject: string, data: readonly SendTuple[], options: SmartsendOptions): Promise<SendResult> {
   let correlation_id = "";
   try {
     correlation_id = optionString(options.correlation_id, "correlation_id", "") || uuidv4();
@@ -204,7 +207,7 @@ export async function smartsend(ctx: SendContext, subject: string, data: readonl
   }
 }
 
-async function send(ctx: SendContext, subject: string, data: readonly SendTuple[], s: SendSettings): Promise<[WireEnvelope, string]> {
+async function send(ctx: SendContext, subject: string, data: readonly SendTuple[], s: SendSettings): Promise<SendResult> {
   const { header, trace } = s;
   const { correlation_id } = header;
   trace(correlation_id, () => `Starting smartsend for subject: ${subject}`);
@@ -254,11 +257,17 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
   const { env, layout } = last!;
   plan.forEach((t, i) => t === "direct" && trace(correlation_id, () => `Using direct transport for ${items[i]!.bytes.byteLength} bytes`));
 
+  let puback: PubAck | undefined;
   if (s.is_publish) {
-    await publish(conn!, subject, layout.bytes(), s.confirm, correlation_id);
-    trace(correlation_id, () => `Message published to ${subject}`);
+    // JetStream's PubAck is the server's confirmation, so `confirm` adds nothing to it.
+    if (s.jetstream) puback = await publishJetStream(conn!, subject, layout.bytes(), s.jetstream, header.msg_id, correlation_id);
+    else await publish(conn!, subject, layout.bytes(), s.confirm, correlation_id);
+    trace(correlation_id, () => `Message published to ${subject}${puback ? ` (stream ${puback.stream}, seq ${puback.seq}${puback.duplicate ? ", duplicate" : ""})` : ""}`);
   }
-  return sendResult(env, layout);
+  const result = sendResult(env, layout);
+  // A property, not a third element: `[env, json]` keeps its shape for every caller (issue 10).
+  if (puback) Object.defineProperty(result, "puback", { value: puback, enumerable: false });
+  return result;
 }
 
 /**
@@ -267,7 +276,7 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
  * (docs/performance.md, 512 KB round trip) and most callers never read it. Everything else is a
  * plain value.
  */
-function sendResult(env: WireEnvelope, layout: WireLayout): [WireEnvelope, string] {
+function sendResult(env: WireEnvelope, layout: WireLayout): SendResult {
   if (!layout.jsonIsCostly) return [env, layout.json()];
   const result = [env] as unknown as [WireEnvelope, string];
   let json: string | undefined;
