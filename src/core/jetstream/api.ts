@@ -71,7 +71,7 @@ export interface ConsumerMessagesLike extends AsyncIterable<JsMsgLike> {
 export interface JetStreamClientLike {
   publish(subject: string, data?: Uint8Array, opts?: JsPublishOptions): Promise<PubAckLike>;
   views: { os(name: string, opts?: Record<string, unknown>): Promise<ObjectStoreLike> };
-  consumers: { get(stream: string, durable: string): Promise<{ consume(opts?: Record<string, unknown>): Promise<ConsumerMessagesLike> }> };
+  consumers: { get(stream: string, durable: string): Promise<{ fetch(opts?: Record<string, unknown>): Promise<ConsumerMessagesLike> }> };
 }
 
 export interface JetStreamConnectionLike extends NatsConnectionLike {

@@ -8,6 +8,7 @@ import { NatsBridgeError, type ErrorCode } from "../errors.js";
 import type { IncomingMessage } from "../smartreceive.js";
 import type { ReceivedEnvelope, SmartreceiveOptions } from "../types.js";
 import { hasJetStream, type JsMsgLike, type ConsumerMessagesLike } from "./api.js";
+import { isTransient } from "./retry.js";
 import type { NatsConnectionLike } from "../runtime.js";
 
 export interface ConsumeOptions {
@@ -32,6 +33,13 @@ export interface ConsumeOptions {
   receive?: SmartreceiveOptions;
   /** Per JetStream API request, ms (default 5000). */
   timeout_ms?: number;
+  /**
+   * How long one pull request lives on the server, ms (default 5000). A pull lost in a failover
+   * (its server or the consumer's leader went away) costs at most this long.
+   */
+  pull_expires_ms?: number;
+  /** Messages asked for per pull (default 64). */
+  batch?: number;
 }
 
 export type ConsumeHandler = (env: ReceivedEnvelope, msg: JsMsgLike) => unknown;
@@ -98,9 +106,6 @@ export async function consume(receive: Receive, conn: NatsConnectionLike, o: Con
     });
   }
 
-  const consumer = await conn.jetstream({ timeout }).consumers.get(o.stream, o.durable);
-  const messages: ConsumerMessagesLike = await consumer.consume({ max_messages: 64 });
-
   const settle = async (m: JsMsgLike) => {
     try {
       const env = await receive(m, o.receive);
@@ -124,13 +129,34 @@ export async function consume(receive: Receive, conn: NatsConnectionLike, o: Con
     }
   };
 
+  // A loop of bounded pulls rather than nats.js's consume(): after a failover its pull accounting
+  // can wait out whole expiry periods for a message or two (seen on a 3-node cluster, 2.9 and
+  // 2.15); each fetch here is a fresh request, so a lost one costs at most pull_expires_ms.
+  let stopped = false;
+  let current: ConsumerMessagesLike | undefined;
+  const expires = o.pull_expires_ms ?? 5_000;
   const done = (async () => {
-    for await (const m of messages) await settle(m);
+    const consumer = await conn.jetstream({ timeout }).consumers.get(o.stream, o.durable);
+    while (!stopped && !conn.isClosed?.()) {
+      try {
+        current = await consumer.fetch({ max_messages: o.batch ?? 64, expires });
+        for await (const m of current) {
+          await settle(m);
+          if (stopped) break;
+        }
+      } catch (e) {
+        if (stopped || conn.isClosed?.()) break;
+        // Lost leaders, reconnects and missed heartbeats end a pull; a deleted consumer is final.
+        if (/consumer (deleted|not found)/i.test(String((e as Error)?.message)) && !isTransient(e)) throw e;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
   })();
   done.catch(() => undefined);
   return {
     stop: async () => {
-      messages.stop();
+      stopped = true;
+      current?.stop();
       await done.catch(() => undefined);
     },
     done,

@@ -43,9 +43,10 @@ function failure(e: unknown, subject: string, s: JetStreamSettings, correlation_
   const err = e as { code?: unknown; message?: unknown; api_error?: { code?: number; err_code?: number; description?: string } };
   const code = String(err?.code ?? "");
   const why = String(err?.message ?? e);
-  // nats.js reports a request nobody answers as 503: no stream listens on the subject.
+  // nats.js reports a request nobody answers as 503: no stream listens on the subject — or, in a
+  // cluster, the stream's leader is being elected (seconds); a resend with the same msg_id is safe.
   if (code === "503" || /no responders/i.test(why)) {
-    return new NatsBridgeError("NATS_CONNECTION_FAILED", `no JetStream stream covers subject ${subject}`, { correlation_id, cause: e, details: { reason: "no_stream", subject } });
+    return new NatsBridgeError("NATS_CONNECTION_FAILED", `no JetStream stream answered on subject ${subject} (none covers it, or its leader is being elected)`, { correlation_id, cause: e, details: { reason: "no_stream", subject } });
   }
   if (code === "TIMEOUT" || /timeout/i.test(why)) {
     return new NatsBridgeError("NATS_CONNECTION_FAILED", `no JetStream ack for ${subject} within ${s.timeout_ms} ms; resend with the same msg_id to be safe`, {
