@@ -4,3 +4,5 @@
  */
 export { startFileServer } from "./devserver/devserver.js";
 export type { FileServer, FileServerOptions, FileServerStats } from "./devserver/devserver.js";
+export { startObjectStoreGateway } from "./devserver/objectstore-gateway.js";
+export type { ObjectStoreGateway, ObjectStoreGatewayOptions } from "./devserver/objectstore-gateway.js";

@@ -62,7 +62,7 @@ interface Upload {
   files: Map<string, StoredFile>;
 }
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -73,7 +73,7 @@ class HttpError extends Error {
 
 // Plik's JSON handlers decode with Go's encoding/json, which matches field names
 // case-insensitively: `{"OneShot": true}` and `{"oneShot": true}` mean the same to a real Plik.
-function field(obj: Record<string, unknown>, name: string): unknown {
+export function field(obj: Record<string, unknown>, name: string): unknown {
   const lower = name.toLowerCase();
   for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return obj[k];
   return undefined;
@@ -81,24 +81,24 @@ function field(obj: Record<string, unknown>, name: string): unknown {
 
 // Plik ids are short random strings; base64url keeps them safe both as URL path segments
 // and as file names on disk (no '/', no '.'-only names), so client input never becomes a path.
-function newId(bytes = 12): string {
+export function newId(bytes = 12): string {
   return randomBytes(bytes).toString("base64url");
 }
 
-function tokenMatches(expected: string, given: string | string[] | undefined): boolean {
+export function tokenMatches(expected: string, given: string | string[] | undefined): boolean {
   if (typeof given !== "string") return false;
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-const CORS_HEADERS: Record<string, string> = {
+export const CORS_HEADERS: Record<string, string> = {
   "Access-Control-Allow-Origin": "*",
   // Without exposing Content-Length a cross-origin browser client cannot check a download's size.
   "Access-Control-Expose-Headers": "Content-Length",
 };
 
-const PREFLIGHT_HEADERS: Record<string, string> = {
+export const PREFLIGHT_HEADERS: Record<string, string> = {
   ...CORS_HEADERS,
   "Access-Control-Allow-Methods": "GET, POST, OPTIONS, HEAD",
   // X-UploadToken is not a CORS-safelisted header, so a browser preflights every file upload.
@@ -106,7 +106,7 @@ const PREFLIGHT_HEADERS: Record<string, string> = {
   "Access-Control-Max-Age": "600",
 };
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     ...CORS_HEADERS,
@@ -117,7 +117,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function sendError(res: ServerResponse, status: number, message: string): void {
+export function sendError(res: ServerResponse, status: number, message: string): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -126,7 +126,7 @@ function sendError(res: ServerResponse, status: number, message: string): void {
 }
 
 /** Decode one URL path segment; a malformed escape can never name a stored file. */
-function decodeSegment(s: string): string | undefined {
+export function decodeSegment(s: string): string | undefined {
   try {
     return decodeURIComponent(s);
   } catch {
@@ -136,11 +136,11 @@ function decodeSegment(s: string): string | undefined {
 
 // The WHATWG multipart/form-data encoding (browsers, undici's fetch) writes `"`, CR and LF in a
 // filename as %22, %0D, %0A because the header value is a quoted string with no escape syntax.
-function whatwgUnescape(s: string): string {
+export function whatwgUnescape(s: string): string {
   return s.replace(/%22/g, '"').replace(/%0D/gi, "\r").replace(/%0A/gi, "\n");
 }
 
-async function readSmallBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export async function readSmallBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -342,7 +342,7 @@ export function parseHeaderParams(value: string): { type: string; params: Record
 }
 
 /** The file name of a form-data part: RFC 5987 `filename*` when given, else the WHATWG-escaped `filename`. */
-function partFileName(params: Record<string, string>): string | undefined {
+export function partFileName(params: Record<string, string>): string | undefined {
   const ext = params["filename*"];
   if (ext !== undefined) {
     const m = /^([^']*)'[^']*'(.*)$/.exec(ext);

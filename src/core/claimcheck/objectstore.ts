@@ -56,6 +56,8 @@ export interface ObjectStoreClaims {
   bucket: string;
   /** Make sure the bucket exists (created when allowed); resolves with its stream name. */
   ensureBucket(): Promise<string>;
+  /** The bucket itself (nats.js ObjectStore), bound on the current connection; created when allowed. */
+  objectStore(): Promise<ObjectStoreLike>;
 }
 
 export interface ObjectLink {
@@ -281,6 +283,7 @@ export function createObjectStoreClaims(opts: ObjectStoreClaimOptions): ObjectSt
       await store(bucket, create);
       return bucketStreamName(bucket);
     },
+    objectStore: () => store(bucket, create),
   };
 }
 

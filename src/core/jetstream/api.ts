@@ -32,6 +32,7 @@ export interface JsMsgLike {
 
 export interface ObjectInfoLike {
   name: string;
+  description?: string;
   size: number;
   digest: string;
   deleted: boolean;
@@ -41,6 +42,8 @@ export interface ObjectInfoLike {
 
 export interface ObjectStoreLike {
   info(name: string): Promise<ObjectInfoLike | null>;
+  put(meta: { name: string; description?: string }, data: ReadableStream<Uint8Array>, opts?: { timeout?: number }): Promise<ObjectInfoLike>;
+  getBlob(name: string): Promise<Uint8Array | null>;
   putBlob(meta: { name: string; description?: string }, data: Uint8Array | null, opts?: { timeout?: number }): Promise<ObjectInfoLike>;
   get(name: string): Promise<{ info: ObjectInfoLike; data: ReadableStream<Uint8Array>; error: Promise<Error | null | void> } | null>;
   delete(name: string): Promise<unknown>;
