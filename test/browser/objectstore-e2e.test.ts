@@ -10,6 +10,7 @@ import { connect, type Msg, type NatsConnection } from "nats";
 import type { Browser, Page } from "playwright-core";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
 import { randomBytes, uniqueSubject } from "../helpers/bridge-env.js";
+import { tableFromArrays } from "apache-arrow";
 import { createBridge, createObjectStoreClaims, parseObjectLink, type Bridge, type SendTuple } from "../../src/node.js";
 import { buildPackage, bundleForBrowser, ROOT, unexpectedBuiltins } from "./build-package.js";
 import { launchChromium, pageLog } from "./chromium.js";
@@ -100,6 +101,7 @@ const nodePayloads = (): SendTuple[] => [
   ["text", "from Node — ü 🌍", "text"],
   ["dict", { a: 1, big: 2n ** 63n - 1n }, "dictionary"],
   ["rows", [{ id: 1, v: null }], "jsontable"],
+  ["table", tableFromArrays({ id: Int32Array.from([7, 8]), x: Float64Array.from([0.5, -1]) }), "arrowtable"],
   ["img", NODE_BYTES.image, "image"],
   ["snd", randomBytes(100, 33), "audio"],
   ["vid", NODE_BYTES.video, "video"],
@@ -121,6 +123,7 @@ describe("Chromium and the JetStream Object Store (nats.ws)", () => {
     expect(by.text).toBe("from Node — ü 🌍");
     expect(by.dict).toEqual({ a: 1, big: String(2n ** 63n - 1n) });
     expect(by.rows).toEqual([{ id: 1, v: null }]);
+    expect(by.table).toEqual([{ id: 7, x: 0.5 }, { id: 8, x: -1 }]);
     expect(by.img).toEqual({ length: 5000, sha256: sha256(NODE_BYTES.image) });
     expect(by.vid).toEqual({ length: 400_000, sha256: sha256(NODE_BYTES.video) });
     expect(by.empty).toEqual({ length: 0, sha256: sha256(NODE_BYTES.empty) });

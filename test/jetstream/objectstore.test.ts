@@ -94,6 +94,8 @@ describe("Object Store claim-check", () => {
       expectSameBytes(byName.vid, randomBytes(7000, 4));
       expectSameBytes(byName.bin, big);
       expectSameBytes(byName.empty, new Uint8Array(0));
+      // Plain Uint8Arrays like every byte array natsbridge hands out, not the client's Buffers.
+      for (const k of ["img", "bin", "empty"]) expect(Object.getPrototypeOf(byName[k])).toBe(Uint8Array.prototype);
     }
   });
 

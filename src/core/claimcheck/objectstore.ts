@@ -224,7 +224,9 @@ export function createObjectStoreClaims(opts: ObjectStoreClaimOptions): ObjectSt
       timedOut = true;
       reader.cancel().catch(() => undefined);
     }, readTimeout);
-    const out = new Uint8Array(size);
+    // Chunks as they come, not a buffer of the size the info claims: memory follows the bytes
+    // that really arrive, whatever a tampered info says.
+    const parts: Uint8Array[] = [];
     let at = 0;
     try {
       for (;;) {
@@ -244,14 +246,14 @@ export function createObjectStoreClaims(opts: ObjectStoreClaimOptions): ObjectSt
           await reader.cancel().catch(() => undefined);
           throw finalFailure(`object ${JSON.stringify(link.name)} holds more than the ${size} bytes its info says`, "size_mismatch", details, correlation_id);
         }
-        out.set(r.value, at);
+        parts.push(r.value);
         at += r.value.byteLength;
       }
     } finally {
       clearTimeout(timer);
     }
     if (at !== size) throw finalFailure(`object ${JSON.stringify(link.name)} ended after ${at} of ${size} bytes`, "size_mismatch", details, correlation_id);
-    return out;
+    return concat(parts, at);
   }
 
   const download = async (url: string, max_retries = 5, base_delay = 100, max_delay = 5000, correlation_id = ""): Promise<Uint8Array> => {
@@ -285,6 +287,17 @@ export function createObjectStoreClaims(opts: ObjectStoreClaimOptions): ObjectSt
     },
     objectStore: () => store(bucket, create),
   };
+}
+
+/** One fresh plain Uint8Array (never the client's Buffer or a view into its read buffer). */
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
 }
 
 const asUint8 = (b: Uint8Array | ArrayBuffer) => (b instanceof Uint8Array ? b : new Uint8Array(b));
