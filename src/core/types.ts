@@ -93,9 +93,10 @@ export interface SmartsendOptions {
    * Publish through JetStream: the stream covering the subject stores the envelope and smartsend
    * returns its PubAck as `result.puback`; msg_id goes as the Nats-Msg-Id header, so a resend is
    * stored once. Fails with NATS_CONNECTION_FAILED (details.reason "no_stream", "ack_timeout",
-   * "rejected"). `expect` maps to nats.js's publish expectations.
+   * "rejected"). `expect` maps to nats.js's publish expectations; `retry_ms` resends (same msg_id)
+   * after no_stream / ack_timeout for that long (a cluster electing a leader).
    */
-  jetstream?: boolean | { timeout_ms?: number; expect?: { stream?: string; last_msg_id?: string; last_sequence?: number; last_subject_sequence?: number } };
+  jetstream?: boolean | { timeout_ms?: number; retry_ms?: number; expect?: { stream?: string; last_msg_id?: string; last_sequence?: number; last_subject_sequence?: number } };
 }
 
 export interface SmartreceiveOptions {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "nats";
-import { createBridge, createObjectStoreClaims, isNatsBridgeError, type Bridge } from "../../src/node.js";
+import { createBridge, createObjectStoreClaims, type Bridge } from "../../src/node.js";
 import { startNatsCluster, type NatsClusterHandle } from "../helpers/nats-cluster.js";
 import { randomBytes, expectSameBytes } from "../helpers/bridge-env.js";
 
 /**
  * Issue 10's cluster check: an R3 stream and an R3 Object Store bucket on 3 nodes; envelopes
- * (each with a linked payload) published through node A and consumed through node C while the
+ * (each with a linked payload) published through node A (jetstream retry_ms) and consumed through node C while the
  * node holding the stream leader is killed; every acknowledged message, and its object, arrives.
  */
 
@@ -33,21 +33,6 @@ async function clientOn(first: number): Promise<NatsConnection> {
   const nc = await connect({ servers: order, noRandomize: true, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
   conns.push(nc);
   return nc;
-}
-
-/** Resend with the same msg_id until the stream acknowledges it (JetStream stores it once), within `budgetMs`. */
-async function sendUntilAcked(send: () => Promise<unknown>, budgetMs: number): Promise<void> {
-  const deadline = Date.now() + budgetMs;
-  for (;;) {
-    try {
-      await send();
-      return;
-    } catch (e) {
-      const retry = isNatsBridgeError(e, "NATS_CONNECTION_FAILED") || isNatsBridgeError(e, "UPLOAD_FAILED");
-      if (!retry || Date.now() > deadline) throw e;
-      await sleep(250);
-    }
-  }
 }
 
 describe("3-node cluster: R3 stream and bucket, leader killed mid-run", () => {
@@ -89,10 +74,11 @@ describe("3-node cluster: R3 stream and bucket, leader killed mid-run", () => {
         await node!.kill();
       }
       const msg_id = `event-${i}`;
-      await sendUntilAcked(
-        () => sender.smartsend("events.load", [["i", String(i), "text"], ["blob", randomBytes(20_000, i + 1), "binary"]], { jetstream: { timeout_ms: 2000 }, msg_id }),
-        60_000,
-      );
+      // retry_ms: resent with the same msg_id while the cluster elects a new leader (stored once).
+      await sender.smartsend("events.load", [["i", String(i), "text"], ["blob", randomBytes(20_000, i + 1), "binary"]], {
+        jetstream: { timeout_ms: 2000, retry_ms: 60_000 },
+        msg_id,
+      });
       sent.set(msg_id, i);
     }
 

@@ -75,6 +75,17 @@ describe("smartsend with jetstream", () => {
     expect(err.details).toMatchObject({ reason: "no_stream", subject: "nostream.here" });
   });
 
+  it("with retry_ms, resends until a stream appears (same msg_id: stored once)", async () => {
+    const name = `LATE${++streams}`;
+    const sending = bridge.smartsend(`late${streams}.x`, [["m", "patient", "text"]], { jetstream: { retry_ms: 30_000, timeout_ms: 500 } });
+    // The stream is created only after the first attempt has failed with no responders.
+    await new Promise((r) => setTimeout(r, 300));
+    await (await nc.jetstreamManager()).streams.add({ name, subjects: [`late${streams}.>`] });
+    const result = await sending;
+    expect(result.puback).toMatchObject({ stream: name, duplicate: false });
+    expect((await (await nc.jetstreamManager()).streams.info(name)).state.messages).toBe(1);
+  });
+
   it("fails with ack_timeout when the ack does not come", async () => {
     // A core subscriber that never answers: the request has a responder, so it waits for a reply.
     const mute = nc.subscribe("mute.subject");
@@ -97,8 +108,10 @@ describe("smartsend with jetstream", () => {
   });
 
   it("refuses a jetstream option that is not true or an object", async () => {
-    const err = await bridge.smartsend("x.y", [["m", "x", "text"]], { jetstream: "yes" as never }).catch((e) => e);
-    expect(err.code).toBe("INVALID_OPTIONS");
+    for (const bad of ["yes", { retry_ms: -1 }, { timeout_ms: 0 }]) {
+      const err = await bridge.smartsend("x.y", [["m", "x", "text"]], { jetstream: bad as never }).catch((e) => e);
+      expect(err.code).toBe("INVALID_OPTIONS");
+    }
   });
 });
 

@@ -14,6 +14,7 @@ export const DEFAULT_JETSTREAM_TIMEOUT_MS = 5_000;
 export interface JetStreamSettings {
   timeout_ms: number;
   expect: JsPublishOptions["expect"];
+  retry_ms: number;
 }
 
 export interface JetStreamOption {
@@ -21,21 +22,28 @@ export interface JetStreamOption {
   timeout_ms?: number;
   /** The server refuses the message unless these hold (optimistic concurrency). */
   expect?: { stream?: string; last_msg_id?: string; last_sequence?: number; last_subject_sequence?: number };
+  /**
+   * Resend (same msg_id, so stored once) after no_stream or ack_timeout for up to this many ms —
+   * a cluster electing a stream leader answers so for a few seconds. Default 0: fail at once.
+   */
+  retry_ms?: number;
 }
 
 export function readJetStreamOption(v: boolean | JetStreamOption | undefined): JetStreamSettings | null {
   if (v === undefined || v === false) return null;
-  if (v === true) return { timeout_ms: DEFAULT_JETSTREAM_TIMEOUT_MS, expect: {} };
+  if (v === true) return { timeout_ms: DEFAULT_JETSTREAM_TIMEOUT_MS, expect: {}, retry_ms: 0 };
   if (typeof v !== "object" || v === null) throw new NatsBridgeError("INVALID_OPTIONS", "jetstream must be true or { timeout_ms, expect }");
   const t = v.timeout_ms ?? DEFAULT_JETSTREAM_TIMEOUT_MS;
   if (typeof t !== "number" || !(t > 0)) throw new NatsBridgeError("INVALID_OPTIONS", "jetstream.timeout_ms must be a positive number");
+  const retry_ms = v.retry_ms ?? 0;
+  if (typeof retry_ms !== "number" || !(retry_ms >= 0)) throw new NatsBridgeError("INVALID_OPTIONS", "jetstream.retry_ms must be a non-negative number");
   const e = v.expect ?? {};
   const expect: JsPublishOptions["expect"] = {};
   if (e.stream !== undefined) expect.streamName = String(e.stream);
   if (e.last_msg_id !== undefined) expect.lastMsgID = String(e.last_msg_id);
   if (e.last_sequence !== undefined) expect.lastSequence = Number(e.last_sequence);
   if (e.last_subject_sequence !== undefined) expect.lastSubjectSequence = Number(e.last_subject_sequence);
-  return { timeout_ms: t, expect };
+  return { timeout_ms: t, expect, retry_ms };
 }
 
 /** Why a JetStream publish failed, from nats.js's error: "no_stream", "ack_timeout" or "rejected". */
@@ -66,11 +74,19 @@ function failure(e: unknown, subject: string, s: JetStreamSettings, correlation_
 /** Publish through JetStream and return the server's PubAck. */
 export async function publishJetStream(conn: NatsConnectionLike, subject: string, wire: Uint8Array, s: JetStreamSettings, msg_id: string, correlation_id: string): Promise<PubAck> {
   if (!hasJetStream(conn)) throw new NatsBridgeError("INVALID_OPTIONS", "jetstream needs a connection with jetstream() (nats or nats.ws)", { correlation_id });
+  const deadline = Date.now() + s.retry_ms;
   let ack;
-  try {
-    ack = await conn.jetstream({ timeout: s.timeout_ms }).publish(subject, wire, { msgID: msg_id, timeout: s.timeout_ms, expect: s.expect });
-  } catch (e) {
-    throw failure(e, subject, s, correlation_id);
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      ack = await conn.jetstream({ timeout: s.timeout_ms }).publish(subject, wire, { msgID: msg_id, timeout: s.timeout_ms, expect: s.expect });
+      break;
+    } catch (e) {
+      const err = failure(e, subject, s, correlation_id);
+      // Only "not answered" is worth a resend; the same msg_id makes it safe (stored once).
+      const reason = err.details?.reason;
+      if ((reason !== "no_stream" && reason !== "ack_timeout") || Date.now() + delay > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
   const out: PubAck = { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate === true };
   if (ack.domain) out.domain = ack.domain;
