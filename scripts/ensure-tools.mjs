@@ -2,6 +2,11 @@
 // Makes sure a `nats-server` binary exists for the tests and the demo on a fresh machine.
 // Runs before every `npm test` / `npm run demo`, so when the binary is already there it must be
 // silent and take milliseconds. Plain Node ESM with no dependencies: it runs before anything else.
+//
+// With --current (scripts/provision-test.sh passes it) it also builds the pinned current release
+// into .tools/bin once (go install, about a minute), next to any distro package: the JetStream and
+// cluster tests run the newest nats-server found (test/helpers/nats-server.ts), and Debian 12's
+// package (2.9.10) stays the fallback when Go or the module proxy is unavailable.
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, readdirSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
@@ -10,7 +15,9 @@ import { fileURLToPath } from "node:url";
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const toolsBin = join(repoRoot, ".tools", "bin");
 // Pinned so every machine without a distro package tests against the same server.
-const GO_MODULE = "github.com/nats-io/nats-server/v2@v2.10.22";
+const PINNED = "2.15.2";
+const GO_MODULE = `github.com/nats-io/nats-server/v2@v${PINNED}`;
+const pinnedBin = join(toolsBin, "nats-server");
 
 function isExecutable(path) {
   try {
@@ -87,7 +94,7 @@ function tryGo() {
     say("go not found, cannot build nats-server from source");
     return false;
   }
-  say(`building ${GO_MODULE} into ${toolsBin} (go install)`);
+  say(`building ${GO_MODULE} into ${toolsBin} (go install; about a minute, once)`);
   // GOBIN puts the binary in the repo's git-ignored .tools/bin instead of the user's GOPATH;
   // GOTOOLCHAIN=auto lets an older go fetch the toolchain version nats-server's go.mod requires.
   const r = run(go, ["install", GO_MODULE], { GOBIN: toolsBin, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? "auto", CGO_ENABLED: "0" });
@@ -96,6 +103,24 @@ function tryGo() {
     return false;
   }
   return true;
+}
+
+function pinnedBuilt() {
+  if (!isExecutable(pinnedBin)) return false;
+  return run(pinnedBin, ["--version"]).output.includes(`v${PINNED}`);
+}
+
+if (process.argv.includes("--current") && !pinnedBuilt()) {
+  // The build is cached in .tools/bin: this runs once per checkout (and again when PINNED moves).
+  if (tryGo() && pinnedBuilt()) {
+    say(`nats-server ${PINNED} ready: ${pinnedBin}`);
+    process.exit(0);
+  }
+  const fallback = findNatsServer();
+  if (fallback) {
+    say(`could not build nats-server ${PINNED}; the tests use ${fallback} (${tail(run(fallback, ["--version"]).output, 1)})`);
+    process.exit(0);
+  }
 }
 
 if (findNatsServer()) process.exit(0);

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Everything the full test suite needs beyond npm packages, installed when missing:
-# nats-server (apt, else go install), Debian's Chromium for the browser tests, and the Python
+# nats-server (apt, else go install; plus the pinned current release built into .tools/bin for the
+# JetStream and cluster tests), Debian's Chromium for the browser tests, and the Python
 # virtualenv for the interop peer. Fast and silent-ish when everything is already there, so it runs
 # before every `npm test`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-node "$ROOT/scripts/ensure-tools.mjs"
+node "$ROOT/scripts/ensure-tools.mjs" --current
 
 CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
 if [[ ! -x "$CHROMIUM" ]]; then

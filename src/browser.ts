@@ -69,7 +69,7 @@ export const createBridge = (options: BridgeOptions = {}): Bridge =>
 export const bridge: Bridge = createBridge();
 
 export const {
-  smartsend, smartreceive, smartrequest, smartreply, close, plikOneshotUpload, createPlikUploadHandler, fetchWithBackoff,
+  smartsend, smartreceive, smartrequest, smartreply, consume, close, plikOneshotUpload, createPlikUploadHandler, fetchWithBackoff,
   registerSerializer, unregisterSerializer, getSerializer, payloadTypes, setLogger,
 } = bridge;
 

@@ -4,15 +4,16 @@ import { ConnectionCache } from "./connections.js";
 import { makeFetchWithBackoff, type FetchWithBackoff } from "./claimcheck/fetch-backoff.js";
 import { makePlikUploader, type PlikUploadOptions } from "./claimcheck/plik.js";
 import { NatsBridgeError } from "./errors.js";
+import { consume, type ConsumeHandler, type ConsumeOptions, type Consumption } from "./jetstream/consume.js";
 import { consoleLogger, type LogSink } from "./log.js";
-import type { Runtime } from "./runtime.js";
+import type { NatsConnectionLike, Runtime } from "./runtime.js";
 import { SerializerRegistry, type Serializer } from "./serializers/registry.js";
 import { smartreceive, type IncomingMessage } from "./smartreceive.js";
 import { DEFAULT_FILESERVER_URL, smartsend } from "./smartsend.js";
 import { smartreply, smartrequest, type RequestContext, type RequestEnvelope, type SmartreplyOptions, type SmartrequestOptions } from "./request.js";
 import type { ReplyError } from "./error-response.js";
 import { thresholdPolicy, type TransportPolicy } from "./transport.js";
-import type { DownloadHandler, Logger, ReceivedEnvelope, SendTuple, SmartreceiveOptions, SmartsendOptions, UploadHandler, WireEnvelope } from "./types.js";
+import type { DownloadHandler, Logger, ReceivedEnvelope, SendResult, SendTuple, SmartreceiveOptions, SmartsendOptions, UploadHandler, WireEnvelope } from "./types.js";
 
 /** Defaults for every call of a bridge: any smartsend or smartreceive option. A call's own options win. */
 export type BridgeDefaults = SmartsendOptions & SmartreceiveOptions;
@@ -40,13 +41,18 @@ export interface BridgeOptions extends BridgeDefaults {
 
 export interface Bridge {
   /** Serialize, pick direct or link per payload, upload what must be linked, then publish one envelope. */
-  smartsend(subject: string, data: readonly SendTuple[], options?: SmartsendOptions): Promise<[WireEnvelope, string]>;
+  smartsend(subject: string, data: readonly SendTuple[], options?: SmartsendOptions): Promise<SendResult>;
   /** Validate an envelope and return it with `payloads` as `[dataname, data, payload_type]` tuples. */
   smartreceive(msg: IncomingMessage | WireEnvelope, options?: SmartreceiveOptions): Promise<ReceivedEnvelope>;
   /** Send a request (reply_to = a fresh inbox) and resolve with the received answer; see request.ts. */
   smartrequest(subject: string, data: readonly SendTuple[], options?: SmartrequestOptions): Promise<ReceivedEnvelope>;
   /** Answer a received request on its reply_to, with payloads or with an error-response envelope. */
   smartreply(request: RequestEnvelope, answer: readonly SendTuple[] | ReplyError, options?: SmartreplyOptions): Promise<[WireEnvelope, string]>;
+  /**
+   * Consume a durable JetStream consumer: `handler(received envelope, msg)`; ack on success, nak
+   * with delay on a failure that may pass, term on a bad envelope (src/core/jetstream/consume.ts).
+   */
+  consume(connection: NatsConnectionLike, options: ConsumeOptions, handler: ConsumeHandler): Promise<Consumption>;
   /** Drain and close every NATS connection this bridge opened for a broker_url. */
   close(): Promise<void>;
   /** A new bridge: this one's runtime, codec, plug points, serializers and defaults, with `options` on top. */
@@ -165,6 +171,7 @@ function makeBridge(options: BridgeOptions, serializers: SerializerRegistry): Br
         return Promise.reject(e);
       }
     },
+    consume: (connection, o, handler) => consume(bridge.smartreceive, connection, o, handler),
     close: () => connections.closeAll(),
     extend: (more) => makeBridge({ ...options, ...more, serializers: undefined }, serializers.copy(more.serializers)),
     create: (more = {}) => createBridge({ runtime, codec, ...more }),

@@ -43,3 +43,19 @@ export { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_LINK
 export { isNonPublicHost } from "./claimcheck/address.js";
 export { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_INBOX_PREFIX, type SmartrequestOptions, type SmartreplyOptions, type RequestEnvelope } from "./request.js";
 export type { RemoteError, ReplyError } from "./error-response.js";
+export {
+  createObjectStoreClaims,
+  objectLink,
+  parseObjectLink,
+  bucketStreamName,
+  OBJECT_LINK_SCHEME,
+  DEFAULT_BUCKET,
+  DEFAULT_OBJECT_TTL_MS,
+  type ObjectStoreClaimOptions,
+  type ObjectStoreClaims,
+  type ObjectLink,
+} from "./claimcheck/objectstore.js";
+export { claimsProtocol, type ClaimsSchemes } from "./claimcheck/schemes.js";
+export type { JetStreamConnectionLike, ConnectionSource, PubAckLike, JsMsgLike } from "./jetstream/api.js";
+export { settleAction, type ConsumeOptions, type ConsumeHandler, type Consumption } from "./jetstream/consume.js";
+export { DEFAULT_JETSTREAM_TIMEOUT_MS, type JetStreamOption } from "./jetstream/publish.js";

@@ -1,4 +1,5 @@
 import { asBytes } from "./bytes.js";
+import { claimsProtocol } from "./claimcheck/schemes.js";
 import { bulkOnlyInDirectData, type BulkParse } from "./bulk-json.js";
 import type { Codec } from "./codec.js";
 import { parseEnvelope, payloadTypeOf, type ParsedEnvelope, type ParsedPayload } from "./envelope.js";
@@ -82,7 +83,7 @@ interface Checked {
 }
 
 /** Stage 2: everything that can be judged without the network, so a bad envelope costs no downloads. */
-export function checkPayload(p: ParsedPayload, i: number, codec: Codec, serializers: SerializerRegistry, bulk: BulkParse["bulk"]): Checked {
+export function checkPayload(p: ParsedPayload, i: number, codec: Codec, serializers: SerializerRegistry, bulk: BulkParse["bulk"], download?: DownloadHandler): Checked {
   // Only an error message needs it; building it for every payload showed up in profiles.
   const where = () => `payload ${i} (${JSON.stringify(p.dataname)})`;
   const payload_type = payloadTypeOf(p);
@@ -106,8 +107,9 @@ export function checkPayload(p: ParsedPayload, i: number, codec: Codec, serializ
     } catch {
       throw new NatsBridgeError("INVALID_ENVELOPE", `${where()}: link data is not a URL`);
     }
-    // Only plain web downloads: file:, data:, javascript: and friends must never be fetched on a peer's say-so.
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new NatsBridgeError("INVALID_ENVELOPE", `${where()}: refusing ${url.protocol} link URL`);
+    // Only plain web downloads: file:, data:, javascript: and friends must never be fetched on a
+    // peer's say-so. Another scheme only when the download handler claims it (claimcheck/schemes.ts).
+    if (url.protocol !== "http:" && url.protocol !== "https:" && !claimsProtocol(download, url.protocol)) throw new NatsBridgeError("INVALID_ENVELOPE", `${where()}: refusing ${url.protocol} link URL`);
     // A hash that cannot be checked must not pass for one that was.
     const sha256 = p.metadata.sha256;
     if (sha256 !== undefined && (typeof sha256 !== "string" || !SHA256_HEX.test(sha256))) {
@@ -180,7 +182,7 @@ export async function smartreceive(ctx: ReceiveContext, msg: IncomingMessage, o:
       as_stream: readAs(o.as),
     };
     trace(correlation_id, "Processing received message");
-    const checked = env.payloads.map((p, i) => checkPayload(p, i, ctx.codec, ctx.serializers, bulk));
+    const checked = env.payloads.map((p, i) => checkPayload(p, i, ctx.codec, ctx.serializers, bulk, handler));
     const links = checked.filter((c) => c.bytes === undefined).map(({ p }) => ({ url: p.data, size: p.size, dataname: p.dataname }));
     const cid = correlation_id;
     if (links.length > 0) {

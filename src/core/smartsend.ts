@@ -1,9 +1,11 @@
+import { linkUrlAllowed } from "./claimcheck/schemes.js";
 import { isoNow } from "./clock.js";
 import type { Codec } from "./codec.js";
 import type { ConnectionCache } from "./connections.js";
 import { buildEnvelope, linkPayload, type EnvelopeHeader, type Transport, type WireEnvelope, type WirePayload } from "./envelope.js";
 import { NatsBridgeError, withCorrelation } from "./errors.js";
 import { JsonTooDeepError, walkJson } from "./json-walk.js";
+import { publishJetStream, readJetStreamOption, type JetStreamSettings } from "./jetstream/publish.js";
 import { makeTrace, type LogSink, type Trace } from "./log.js";
 import type { NatsConnectionLike, Runtime } from "./runtime.js";
 import { readAll, toByteSource, type ByteSource } from "./byte-source.js";
@@ -11,7 +13,7 @@ import { incrementalSha256, sha256Hex } from "./integrity.js";
 import { progressReporter, type ProgressListener } from "./progress.js";
 import type { SerializerRegistry } from "./serializers/registry.js";
 import { fitToMaxPayload, maxPayloadOf, planTransports, DEFAULT_SIZE_THRESHOLD, type TransportPolicy } from "./transport.js";
-import type { SendTuple, SmartsendOptions, UploadHandler } from "./types.js";
+import type { PubAck, SendResult, SendTuple, SmartsendOptions, UploadHandler } from "./types.js";
 import type { WireLayout } from "./wire.js";
 import { uuidv4 } from "./uuid.js";
 
@@ -51,6 +53,7 @@ export interface SendSettings {
   onProgress: ProgressListener | undefined;
   /** Upload time limits, handed to the upload handler. */
   timeouts: SmartsendOptions["timeouts"];
+  jetstream: JetStreamSettings | null;
   trace: Trace;
 }
 
@@ -122,6 +125,7 @@ export function readSendOptions(ctx: SendContext, subject: string, data: readonl
     signal: checkSignal(o.signal),
     onProgress: o.onProgress === undefined ? undefined : checkListener(o.onProgress),
     timeouts: o.timeouts,
+    jetstream: readJetStreamOption(o.jetstream),
     trace: makeTrace(o.log, ctx.logFlag, ctx.logSink),
   };
 }
@@ -298,7 +302,8 @@ async function uploadOne(runtime: Pick<Runtime, "sha256">, item: SerializedPaylo
     // An upload handler's failure is the file server's (or the network's), whatever it threw.
     throw withCorrelation(e, "UPLOAD_FAILED", `upload of ${JSON.stringify(dataname)} failed`, correlation_id);
   }
-  if (!res || res.status !== 200 || typeof res.url !== "string" || !/^https?:\/\//i.test(res.url)) {
+  // http(s), or a scheme the upload handler claims (the Object Store's natsobj:, claimcheck/schemes.ts).
+  if (!res || res.status !== 200 || typeof res.url !== "string" || !linkUrlAllowed(res.url, s.upload)) {
     throw new NatsBridgeError("UPLOAD_FAILED", `Failed to upload data to fileserver: status ${res?.status}, url ${JSON.stringify(res?.url)}`, {
       correlation_id,
       details: { dataname, fileserver_url: s.fileserver_url },
@@ -350,7 +355,7 @@ const tooLarge = (bytes: number, max_payload: number) =>
     details: { envelope_bytes: bytes, max_payload },
   });
 
-export async function smartsend(ctx: SendContext, subject: string, data: readonly SendTuple[], options: SmartsendOptions): Promise<[WireEnvelope, string]> {
+export async function smartsend(ctx: SendContext, subject: string, data: readonly SendTuple[], options: SmartsendOptions): Promise<SendResult> {
   let correlation_id = "";
   try {
     correlation_id = optionString(options.correlation_id, "correlation_id", "") || uuidv4();
@@ -361,7 +366,7 @@ export async function smartsend(ctx: SendContext, subject: string, data: readonl
   }
 }
 
-async function send(ctx: SendContext, subject: string, data: readonly SendTuple[], s: SendSettings): Promise<[WireEnvelope, string]> {
+async function send(ctx: SendContext, subject: string, data: readonly SendTuple[], s: SendSettings): Promise<SendResult> {
   const { header, trace } = s;
   const { correlation_id } = header;
   trace(correlation_id, () => `Starting smartsend for subject: ${subject}`);
@@ -418,13 +423,19 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
   const { env, layout } = last!;
   plan.forEach((t, i) => t === "direct" && trace(correlation_id, () => `Using direct transport for ${items[i]!.size} bytes`));
 
+  let puback: PubAck | undefined;
   if (s.is_publish) {
     // The last moment to honour an abort: after this the message is on its way.
     aborted();
-    await publish(conn!, subject, layout.bytes(), s.confirm, correlation_id);
-    trace(correlation_id, () => `Message published to ${subject}`);
+    // JetStream's PubAck is the server's confirmation, so `confirm` adds nothing to it.
+    if (s.jetstream) puback = await publishJetStream(conn!, subject, layout.bytes(), s.jetstream, header.msg_id, correlation_id);
+    else await publish(conn!, subject, layout.bytes(), s.confirm, correlation_id);
+    trace(correlation_id, () => `Message published to ${subject}${puback ? ` (stream ${puback.stream}, seq ${puback.seq}${puback.duplicate ? ", duplicate" : ""})` : ""}`);
   }
-  return sendResult(env, layout);
+  const result = sendResult(env, layout);
+  // A property, not a third element: `[env, json]` keeps its shape for every caller (issue 10).
+  if (puback) Object.defineProperty(result, "puback", { value: puback, enumerable: false });
+  return result;
 }
 
 /**
@@ -433,7 +444,7 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
  * (docs/performance.md, 512 KB round trip) and most callers never read it. Everything else is a
  * plain value.
  */
-function sendResult(env: WireEnvelope, layout: WireLayout): [WireEnvelope, string] {
+function sendResult(env: WireEnvelope, layout: WireLayout): SendResult {
   if (!layout.jsonIsCostly) return [env, layout.json()];
   const result = [env] as unknown as [WireEnvelope, string];
   let json: string | undefined;

@@ -71,6 +71,17 @@ export type DownloadHandler = (
 
 export type Logger = (line: string) => void;
 
+/** The server's answer to a JetStream publish: the stream that stored it, its sequence, and whether it was a duplicate (same msg_id within the window). */
+export interface PubAck {
+  stream: string;
+  seq: number;
+  duplicate: boolean;
+  domain?: string;
+}
+
+/** smartsend's result: `[env, env_json_str]`; after a `jetstream` publish it also carries `puback` (a non-enumerable property). */
+export type SendResult = [WireEnvelope, string] & { readonly puback?: PubAck };
+
 export interface SmartsendOptions {
   broker_url?: string;
   fileserver_url?: string;
@@ -103,6 +114,14 @@ export interface SmartsendOptions {
   onProgress?: ProgressListener;
   /** Upload time limits `{ headers_ms, idle_ms, total_ms }` (defaults 15 s, 15 s, 120 s), passed to the upload handler. */
   timeouts?: Timeouts;
+  /**
+   * Publish through JetStream: the stream covering the subject stores the envelope and smartsend
+   * returns its PubAck as `result.puback`; msg_id goes as the Nats-Msg-Id header, so a resend is
+   * stored once. Fails with NATS_CONNECTION_FAILED (details.reason "no_stream", "ack_timeout",
+   * "rejected"). `expect` maps to nats.js's publish expectations; `retry_ms` resends (same msg_id)
+   * after no_stream / ack_timeout for that long (a cluster electing a leader).
+   */
+  jetstream?: boolean | { timeout_ms?: number; retry_ms?: number; expect?: { stream?: string; last_msg_id?: string; last_sequence?: number; last_subject_sequence?: number } };
 }
 
 /** `signal` (from LinkReceiveOptions) cancels the receive: downloads in flight are aborted, ABORTED. */

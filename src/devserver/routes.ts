@@ -37,7 +37,7 @@ const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
 // Plik's JSON handlers decode with Go's encoding/json, which matches field names
 // case-insensitively: `{"OneShot": true}` and `{"oneShot": true}` mean the same to a real Plik.
-function field(obj: Record<string, unknown>, name: string): unknown {
+export function field(obj: Record<string, unknown>, name: string): unknown {
   const lower = name.toLowerCase();
   for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return obj[k];
   return undefined;

@@ -86,7 +86,7 @@ export interface LaunchOptions {
  * Spawn the server and wait until `ready`; resolves with its `stop()` (SIGTERM, SIGKILL after 5 s),
  * rejects with the server's log if it exits first or is not ready within `timeoutMs`.
  */
-export async function launchServer(opts: LaunchOptions): Promise<{ stop(): Promise<void> }> {
+export async function launchServer(opts: LaunchOptions): Promise<{ stop(): Promise<void>; kill(): Promise<void> }> {
   const { name, bin } = opts;
   const child = spawn(bin, opts.args, { cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);
@@ -118,6 +118,13 @@ export async function launchServer(opts: LaunchOptions): Promise<{ stop(): Promi
       clearTimeout(timer);
     }
   };
+  // A crash, not a shutdown: no leader hand-off, no final flush (the cluster tests need that).
+  const kill = async () => {
+    if (!exited) {
+      child.kill("SIGKILL");
+      await exitPromise;
+    }
+  };
 
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
@@ -135,7 +142,7 @@ export async function launchServer(opts: LaunchOptions): Promise<{ stop(): Promi
     }
     await sleep(opts.pollMs);
   }
-  return { stop };
+  return { stop, kill };
 }
 
 /**

@@ -1,0 +1,66 @@
+/**
+ * Run the Plik-compatible gateway over a JetStream Object Store bucket from a shell; start as many
+ * as you like on the same bucket:
+ *   npx tsx src/devserver/objectstore-gateway-cli.ts --nats nats://127.0.0.1:4222 --bucket files --port 8080
+ */
+import { parseArgs } from "node:util";
+import { connect } from "nats";
+import { startObjectStoreGateway } from "./objectstore-gateway.js";
+
+const usage = `Usage: tsx src/devserver/objectstore-gateway-cli.ts --nats URL[,URL…] [--bucket NAME] [--port N] [--host H] [--ttl-ms N] [--replicas N] [--max-upload-bytes N]`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n\n${usage}\n`);
+  process.exit(2);
+}
+
+const num = (name: string, v: string | undefined) => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) fail(`--${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  return n;
+};
+
+let args;
+try {
+  args = parseArgs({
+    options: {
+      nats: { type: "string" },
+      bucket: { type: "string" },
+      port: { type: "string", short: "p" },
+      host: { type: "string" },
+      "ttl-ms": { type: "string" },
+      replicas: { type: "string" },
+      "max-upload-bytes": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  }).values;
+} catch (e) {
+  fail(e instanceof Error ? e.message : String(e));
+}
+if (args.help) {
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
+if (!args.nats) fail("--nats is required");
+
+const nc = await connect({ servers: args.nats.split(","), name: "natsbridge-gateway", maxReconnectAttempts: -1 });
+const gw = await startObjectStoreGateway({
+  connection: nc,
+  bucket: args.bucket,
+  host: args.host,
+  port: num("port", args.port),
+  ttl_ms: num("ttl-ms", args["ttl-ms"]),
+  replicas: num("replicas", args.replicas),
+  maxUploadBytes: num("max-upload-bytes", args["max-upload-bytes"]),
+});
+process.stdout.write(`natsbridge Object Store gateway listening on ${gw.url} (bucket ${gw.bucket})\n`);
+
+let stopping = false;
+const stop = () => {
+  if (stopping) process.exit(1);
+  stopping = true;
+  void gw.close().then(() => nc.drain()).then(() => process.exit(0));
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
