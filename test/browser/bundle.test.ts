@@ -11,10 +11,11 @@ const FIXTURES = join(ROOT, "test/browser/fixtures");
 const ALLOWED_DEPS = ["nats.ws", "apache-arrow", "zod", "flatbuffers", "tslib", "json-with-bigint", "@noble/hashes"];
 /**
  * Own-code budget (minified, natsbridge only, lazy chunks included): a regression guard, not a
- * target. 100 KB since the receiver's caps, origin policy and time limits, the Arrow IPC checker
- * (loaded with apache-arrow, in its own chunk), streams and request/reply (about 94 KB with them).
+ * target. 120 KB since the receiver's caps, origin policy and time limits, the Arrow IPC checker
+ * (loaded with apache-arrow, in its own chunk), streams, request/reply and the JetStream / Object
+ * Store claim-check (about 106 KB with them).
  */
-const OWN_CODE_BUDGET = 100_000;
+const OWN_CODE_BUDGET = 120_000;
 
 let pkg: Awaited<ReturnType<typeof buildPackage>>;
 // A failed build must fail every test, not leave them "skipped" as a throwing beforeAll would.

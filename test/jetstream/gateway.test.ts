@@ -43,9 +43,9 @@ describe("Plik-compatible gateway over the Object Store", () => {
     const bytes = randomBytes(700_000, 3);
     const [env] = await bridge.smartsend("gw.a", [["data.bin", bytes, "binary"], ["t", "hi", "text"]], { is_publish: false, fileserver_url: gw1.url });
     expect(env.payloads[0]!.data.startsWith(`${gw1.url}/file/`)).toBe(true);
-    const got = await bridge.smartreceive(env);
+    const got = await bridge.smartreceive(env, { fileserver_url: gw1.url });
     expectSameBytes(got.payloads[0]![1], bytes);
-    const again = await bridge.smartreceive(env, { max_retries: 1 }).catch((e) => e);
+    const again = await bridge.smartreceive(env, { fileserver_url: gw1.url, max_retries: 1 }).catch((e) => e);
     expect(again.code).toBe("DOWNLOAD_FAILED");
   });
 
