@@ -96,6 +96,22 @@ function withDefaults<T extends object>(defaults: Partial<T>, options: T | undef
   return out as T;
 }
 
+/**
+ * NATS_URL, FILESERVER_URL and SIZE_THRESHOLD (the names the seeds use), read once per bridge.
+ * A SIZE_THRESHOLD that is not a number is kept as given, so the first send says what is wrong
+ * (INVALID_OPTIONS) instead of an import failing or a number being guessed.
+ */
+function environmentDefaults(runtime: Runtime): BridgeDefaults {
+  const out: BridgeDefaults = {};
+  const nats = runtime.env("NATS_URL");
+  const files = runtime.env("FILESERVER_URL");
+  const threshold = runtime.env("SIZE_THRESHOLD");
+  if (nats) out.broker_url = nats;
+  if (files) out.fileserver_url = files;
+  if (threshold) out.size_threshold = /^\d+$/.test(threshold.trim()) ? Number(threshold) : (threshold as unknown as number);
+  return out;
+}
+
 function checkFunction(v: unknown, name: string): void {
   if (v !== undefined && typeof v !== "function") throw new NatsBridgeError("INVALID_OPTIONS", `${name} must be a function`);
 }
@@ -112,7 +128,8 @@ function makeBridge(options: BridgeOptions, serializers: SerializerRegistry): Br
   // Same bytes as TextEncoder, only faster (Node's pooled Buffer.from): harmless to share.
   if (runtime.utf8Encode) useUtf8Encoder(runtime.utf8Encode);
 
-  const defaults: BridgeDefaults = {};
+  // The seeds' environment variables are the defaults under whatever the bridge is given.
+  const defaults: BridgeDefaults = environmentDefaults(runtime);
   for (const k in options) if (!(PLUG_POINTS as readonly string[]).includes(k)) (defaults as Record<string, unknown>)[k] = (options as Record<string, unknown>)[k];
 
   const codec = options.codec ?? plainCodec(runtime);

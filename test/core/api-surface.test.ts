@@ -83,3 +83,23 @@ describe("NATSBRIDGE_LOG", () => {
     expect(off).toBe("");
   }, 60_000);
 });
+
+describe("environment defaults (issue 11: the seeds' NATS_URL, FILESERVER_URL, SIZE_THRESHOLD)", () => {
+  const run = async (env: Record<string, string>) => {
+    const { execFile } = await import("node:child_process");
+    return new Promise<string>((resolve, reject) =>
+      execFile("npx", ["tsx", "test/fixtures/env-defaults.ts"], { env: { ...process.env, ...env }, timeout: 30_000 }, (e, out) => (e ? reject(e) : resolve(out))),
+    );
+  };
+  it("are the library's defaults too; a call's options still win", async () => {
+    const got = JSON.parse(await run({ NATS_URL: "nats://broker.example:4222", FILESERVER_URL: "http://files.example:9000", SIZE_THRESHOLD: "100" }));
+    expect(got.broker_url).toBe("nats://broker.example:4222");
+    expect(got.transports).toEqual(["direct", "link"]);
+    expect(got.uploaded_to).toEqual(["http://files.example:9000"]);
+    expect(got.code).toBe("ok");
+  }, 60_000);
+  it("a SIZE_THRESHOLD that is not a number is an option error at the first send, not a guess", async () => {
+    const got = JSON.parse(await run({ SIZE_THRESHOLD: "lots" }));
+    expect(got.code).toBe("INVALID_OPTIONS");
+  }, 60_000);
+});
