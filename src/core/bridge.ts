@@ -79,6 +79,11 @@ export interface Bridge {
 
 const PLUG_POINTS = ["runtime", "codec", "serializers", "transport", "upload", "download", "logger"] as const;
 
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
 /** Option objects merged one level deeper, so a call's `timeouts: { total_ms }` keeps the bridge's headers_ms. */
 const NESTED = new Set(["timeouts", "retry"]);
 
@@ -86,6 +91,8 @@ const NESTED = new Set(["timeouts", "retry"]);
 function withDefaults<T extends object>(defaults: Partial<T>, options: T | undefined): T {
   if (options === undefined || options === null) return defaults as T;
   if (typeof options !== "object") throw new NatsBridgeError("INVALID_OPTIONS", "options must be an object");
+  // The default bridge usually has no defaults: the call's own object, without a copy (hot path).
+  if (isEmpty(defaults)) return options;
   const out: Record<string, unknown> = { ...defaults };
   for (const k in options) {
     const v: unknown = options[k];

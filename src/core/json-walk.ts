@@ -66,3 +66,30 @@ export function walkJson(root: unknown, visitNumber: (n: number) => boolean, see
     }
   }
 }
+
+/**
+ * For a value JSON.parse just made (no cycles, plain arrays and objects): true when it holds an
+ * integer beyond 2^53 (JSON.parse rounded it), JsonTooDeepError beyond MAX_JSON_DEPTH. Recursive,
+ * because the depth limit bounds the recursion (1,000 frames is far from any engine's stack limit)
+ * and on the receive hot path a plain recursive walk costs a fraction of the explicit stack's
+ * allocations. It walks to the end even after a hit, so the depth limit always holds.
+ */
+export function parsedHasUnsafeInteger(v: unknown, depth = 1): boolean {
+  if (typeof v !== "object" || v === null) return typeof v === "number" && Number.isInteger(v) && !Number.isSafeInteger(v);
+  if (depth > MAX_JSON_DEPTH) throw new JsonTooDeepError();
+  let unsafe = false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x === "object" ? x !== null && parsedHasUnsafeInteger(x, depth + 1) : typeof x === "number" && Number.isInteger(x) && !Number.isSafeInteger(x)) unsafe = true;
+    }
+    return unsafe;
+  }
+  for (const k in v) {
+    // JSON.parse makes own properties only; a polluted Object.prototype adds nothing to walk.
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const x = (v as Record<string, unknown>)[k];
+    if (typeof x === "object" ? x !== null && parsedHasUnsafeInteger(x, depth + 1) : typeof x === "number" && Number.isInteger(x) && !Number.isSafeInteger(x)) unsafe = true;
+  }
+  return unsafe;
+}

@@ -4,7 +4,7 @@
  * bigint given to us goes out as a plain integer literal.
  */
 
-import { walkJson } from "./json-walk.js";
+import { parsedHasUnsafeInteger } from "./json-walk.js";
 
 // Placeholders for exact integers carry a fresh random tag each time, so no string in the data can
 // pass for one.
@@ -19,12 +19,7 @@ export function parseJson(text: string): unknown {
   // Rounding only ever produces integer-valued doubles beyond 2^53, so a value without one cannot
   // have lost anything; only then is the (slower) exact pass needed. The walk also enforces the
   // depth limit, so it runs to the end even after a hit.
-  let unsafe = false;
-  walkJson(value, (n) => {
-    if (!unsafe && Number.isInteger(n) && !Number.isSafeInteger(n)) unsafe = true;
-    return false;
-  });
-  return unsafe ? parseExact(text, value) : value;
+  return parsedHasUnsafeInteger(value) ? parseExact(text, value) : value;
 }
 
 /** `value` (JSON.parse of `text`) again, with its unsafe integer literals read exactly. */

@@ -171,10 +171,15 @@ function readConfirm(v: SmartsendOptions["confirm"]): SendSettings["confirm"] {
   return { timeout_ms: t };
 }
 
-/** Stage 1: every value to bytes with the bridge's serializers, in order. */
-export async function serializePayloads(serializers: SerializerRegistry, data: readonly SendTuple[], trace: Trace, correlation_id: string): Promise<SerializedPayload[]> {
+/**
+ * Stage 1: every value to bytes with the bridge's serializers, in order. Synchronous while the
+ * serializers are (text, dictionary, tables as JSON, bytes): a promise only for one that is
+ * (arrowtable), since every promise hop shows in a small round trip (docs/performance.md).
+ */
+export function serializePayloads(serializers: SerializerRegistry, data: readonly SendTuple[], trace: Trace, correlation_id: string): SerializedPayload[] | Promise<SerializedPayload[]> {
   const out: SerializedPayload[] = [];
-  for (const [dataname, value, payload_type] of data) {
+  for (let i = 0; i < data.length; i++) {
+    const [dataname, value, payload_type] = data[i]!;
     const serializer = serializers.get(payload_type);
     const source = serializer.streams ? toByteSource(value) : null;
     if (source) {
@@ -183,14 +188,32 @@ export async function serializePayloads(serializers: SerializerRegistry, data: r
       continue;
     }
     const made = serializer.serialize(value);
-    const bytes = made instanceof Promise ? await made : made;
-    if (!(bytes instanceof Uint8Array)) {
-      throw new NatsBridgeError("SERIALIZATION_ERROR", `the ${payload_type} serializer returned ${typeof bytes}, not a Uint8Array`);
-    }
-    trace(correlation_id, () => `Serialized payload '${dataname}' (type: ${payload_type}) size: ${bytes.byteLength} bytes`);
-    out.push({ id: uuidv4(), dataname, payload_type, size: bytes.byteLength, bytes });
+    if (made instanceof Promise) return made.then((bytes) => finishSerializing(serializers, data, trace, correlation_id, out, i, bytes));
+    out.push(serialized(dataname, payload_type, made, trace, correlation_id));
   }
   return out;
+}
+
+async function finishSerializing(
+  serializers: SerializerRegistry,
+  data: readonly SendTuple[],
+  trace: Trace,
+  correlation_id: string,
+  out: SerializedPayload[],
+  at: number,
+  first: Uint8Array,
+): Promise<SerializedPayload[]> {
+  out.push(serialized(data[at]![0], data[at]![2], first, trace, correlation_id));
+  const rest = await serializePayloads(serializers, data.slice(at + 1), trace, correlation_id);
+  return out.concat(rest);
+}
+
+function serialized(dataname: string, payload_type: string, bytes: unknown, trace: Trace, correlation_id: string): SerializedPayload {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new NatsBridgeError("SERIALIZATION_ERROR", `the ${payload_type} serializer returned ${typeof bytes}, not a Uint8Array`);
+  }
+  trace(correlation_id, () => `Serialized payload '${dataname}' (type: ${payload_type}) size: ${bytes.byteLength} bytes`);
+  return { id: uuidv4(), dataname, payload_type, size: bytes.byteLength, bytes };
 }
 
 /** A Blob the plan sends direct is small (below the threshold and max_payload): it is read now. */
@@ -326,14 +349,17 @@ async function hashBlob(runtime: Pick<Runtime, "sha256">, blob: Blob): Promise<s
   }
 }
 
-/** Stage 6: publish, and with `confirm` wait for the server's answer to a flush. */
-export async function publish(conn: NatsConnectionLike, subject: string, wire: Uint8Array, confirm: SendSettings["confirm"], correlation_id: string): Promise<void> {
+/** Stage 6: publish (synchronous: nats.js buffers it; no promise hop on the hot path). */
+export function publish(conn: NatsConnectionLike, subject: string, wire: Uint8Array, correlation_id: string): void {
   try {
     conn.publish(subject, wire);
   } catch (e) {
     throw withCorrelation(e, "NATS_CONNECTION_FAILED", `publish to ${subject} failed`, correlation_id);
   }
-  if (!confirm) return;
+}
+
+/** With `confirm`: wait for the server's answer to a flush after the publish. */
+export async function confirmPublished(conn: NatsConnectionLike, subject: string, confirm: NonNullable<SendSettings["confirm"]>, correlation_id: string): Promise<void> {
   // Core NATS is at most once: a publish returns before anything reaches the server, and during
   // an outage nats.js buffers it. A flush round trip proves the server has read everything before it.
   if (typeof conn.flush !== "function") throw new NatsBridgeError("INVALID_OPTIONS", "confirm needs a connection with flush()");
@@ -381,9 +407,10 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
     if (s.signal?.aborted) throw abortedError(s.signal, correlation_id);
   };
   aborted();
-  const items = await serializePayloads(ctx.serializers, data, trace, correlation_id);
+  const serializing = serializePayloads(ctx.serializers, data, trace, correlation_id);
+  const items = serializing instanceof Promise ? await serializing : serializing;
   let plan: Transport[] = planTransports(ctx.policy, items, { size_threshold: s.size_threshold, max_payload });
-  await readDirectSources(items, plan, max_payload);
+  if (items.some((it) => it.source)) await readDirectSources(items, plan, max_payload);
   const sizes = items.map((it) => it.size ?? Number.POSITIVE_INFINITY);
 
   // Stage 5, the envelope for a plan. A direct payload object is made once (its base64 at most
@@ -429,7 +456,10 @@ async function send(ctx: SendContext, subject: string, data: readonly SendTuple[
     aborted();
     // JetStream's PubAck is the server's confirmation, so `confirm` adds nothing to it.
     if (s.jetstream) puback = await publishJetStream(conn!, subject, layout.bytes(), s.jetstream, header.msg_id, correlation_id);
-    else await publish(conn!, subject, layout.bytes(), s.confirm, correlation_id);
+    else {
+      publish(conn!, subject, layout.bytes(), correlation_id);
+      if (s.confirm) await confirmPublished(conn!, subject, s.confirm, correlation_id);
+    }
     trace(correlation_id, () => `Message published to ${subject}${puback ? ` (stream ${puback.stream}, seq ${puback.seq}${puback.duplicate ? ", duplicate" : ""})` : ""}`);
   }
   const result = sendResult(env, layout);

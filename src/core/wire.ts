@@ -99,6 +99,24 @@ const s = (v: string): string => {
   return escaped;
 };
 
+/**
+ * A payload's metadata as JSON. The shapes natsbridge itself writes — `{}`, `{"payload_bytes":n}`,
+ * `{"sha256":"hex"}` — are written without a serializer call (a measured share of a small send);
+ * anything else goes through `stringify`. Same text as JSON.stringify either way (wire tests).
+ */
+function metadataJson(m: Record<string, unknown>, stringify: (v: unknown) => string): string {
+  let key: string | undefined;
+  for (const k in m) {
+    if (key !== undefined || !Object.prototype.hasOwnProperty.call(m, k)) return stringify(m);
+    key = k;
+  }
+  if (key === undefined) return Object.getPrototypeOf(m) === Object.prototype ? "{}" : stringify(m);
+  const v = m[key];
+  if (key === "payload_bytes" && Number.isSafeInteger(v)) return `{"payload_bytes":${v}}`;
+  if (key === "sha256" && typeof v === "string" && /^[0-9a-f]{64}$/.test(v)) return `{"sha256":"${v}"}`;
+  return stringify(m);
+}
+
 /** `{"correlation_id":"`, `,"msg_id":"`, …: each header key with its opening quote. */
 const HEADER_KEYS = HEADER_FIELD_NAMES.map((k, i) => `${i === 0 ? "{" : ","}"${k}":"`);
 /** `{"id":`, `,"dataname":`, …: each payload key (values bring their own quotes). */
@@ -131,7 +149,7 @@ export function layoutEnvelope(
       text += PAYLOAD_KEYS[f]!;
       if (name === "size") text += p.size;
       else if (name === "metadata") {
-        const m = stringify(p.metadata);
+        const m = metadataJson(p.metadata, stringify);
         if (!isAscii(m)) allAscii = false;
         text += m;
       } else if (name === "data" && p.transport === "direct") {
