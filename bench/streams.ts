@@ -34,7 +34,8 @@ interface Result {
 /** One transfer, in this (child) process. */
 async function child(mode: Mode, file: string, out: string, fileserver: string, broker: string): Promise<void> {
   const { createBridge } = await import("../dist/node.js");
-  const bridge = createBridge({ broker_url: broker, fileserver_url: fileserver });
+  // A 1 GiB payload is above the receive default (max_payload_bytes 256 MiB): this receiver expects it.
+  const bridge = createBridge({ broker_url: broker, fileserver_url: fileserver, max_payload_bytes: 4096 * MiB, max_download_bytes: 4096 * MiB });
   let peak = 0;
   const sample = () => (peak = Math.max(peak, process.memoryUsage().rss));
   // Warm the paths (module loading, the connection, first fetch) with a tiny transfer first.
