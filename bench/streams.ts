@@ -12,11 +12,11 @@
  *   npm run bench:streams -- [--sizes 256,1024]   (MiB)
  */
 import { execFileSync, spawn } from "node:child_process";
-import { createReadStream, createWriteStream, openAsBlob, statSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createWriteStream, openAsBlob, statSync } from "node:fs";
+import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable, Writable } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 
@@ -49,7 +49,7 @@ async function child(mode: Mode, file: string, out: string, fileserver: string, 
   else if (mode === "stream") {
     const [, json] = await bridge.smartsend("bench.stream", [["f", await openAsBlob(file), "binary"]], { is_publish: false });
     const env = await bridge.smartreceive(json, { as: "stream" });
-    await (env.payloads[0]![1] as unknown as ReadableStream<Uint8Array>).pipeTo(Writable.toWeb(createWriteStream(out)) as WritableStream<Uint8Array>);
+    await toFile(env.payloads[0]![1] as unknown as ReadableStream<Uint8Array>, out);
   } else {
     const bytes = new Uint8Array(await readFile(file));
     const [, json] = await bridge.smartsend("bench.bytes", [["f", bytes, "binary"]], { is_publish: false, size_threshold: 0 });
@@ -63,26 +63,54 @@ async function child(mode: Mode, file: string, out: string, fileserver: string, 
   process.stdout.write(JSON.stringify({ mode, ms, baseline, peak } satisfies Result));
 }
 
+/**
+ * A web stream into a file, one chunk written before the next is read. (Node's Writable.toWeb and
+ * Readable.fromWeb/toWeb adapters run ahead of a slow disk: with them even the raw transfer grew
+ * RSS by the payload's size, so both sides here use plain reads and FileHandle writes.)
+ */
+async function toFile(stream: ReadableStream<Uint8Array>, out: string): Promise<void> {
+  const fh = await open(out, "w");
+  try {
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      await fh.write(value);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 /** The same Plik protocol by hand: create an upload, stream the file as multipart, stream it back. */
 async function rawTransfer(file: string, out: string, base: string): Promise<void> {
   const created = (await (await fetch(`${base}/upload`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"OneShot":true}' })).json()) as { id: string; uploadToken: string };
   const boundary = "----rawbench";
   const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="f"\r\nContent-Type: application/octet-stream\r\n\r\n`);
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  async function* body() {
-    yield head;
-    for await (const c of createReadStream(file, { highWaterMark: 256 * 1024 })) yield c as Buffer;
-    yield tail;
-  }
+  const reader = ((await openAsBlob(file)).stream() as ReadableStream<Uint8Array>).getReader();
+  let stage = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      if (stage === 0) return (stage = 1), ctl.enqueue(head);
+      if (stage === 1) {
+        const { done, value } = await reader.read();
+        if (!done) return ctl.enqueue(value);
+        stage = 2;
+        return ctl.enqueue(tail);
+      }
+      ctl.close();
+    },
+  });
   const posted = await fetch(`${base}/file/${created.id}`, {
     method: "POST",
     headers: { "X-UploadToken": created.uploadToken, "content-type": `multipart/form-data; boundary=${boundary}` },
-    body: Readable.toWeb(Readable.from(body())) as ReadableStream,
+    body,
     duplex: "half",
   } as RequestInit);
   const fileid = ((await posted.json()) as { id: string }).id;
   const res = await fetch(`${base}/file/${created.id}/${fileid}/f`);
-  await pipeline(Readable.fromWeb(res.body as never), createWriteStream(out));
+  await toFile(res.body as ReadableStream<Uint8Array>, out);
 }
 
 function run(mode: Mode, file: string, out: string, fileserver: string, broker: string): Promise<Result> {

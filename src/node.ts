@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { createBridge as createCoreBridge, type Bridge, type BridgeOptions } from "./core/bridge.js";
 import { fastCodec } from "./core/codec.js";
 import { connectorMissing } from "./core/connector.js";
+import { streamRequest } from "./node-stream-request.js";
 import type { FetchLike, Runtime } from "./core/runtime.js";
 
 export * from "./core/index.js";
@@ -32,7 +33,9 @@ function httpGlobal<K extends "fetch" | "FormData">(name: K): (typeof globalThis
   return value;
 }
 
-const fetchGlobal: FetchLike = (input, init) => httpGlobal("fetch")(input, init) as never;
+/** A streamed request body goes through node:http, which honours backpressure (node-stream-request.ts). */
+const fetchGlobal: FetchLike = (input, init) =>
+  init?.body instanceof ReadableStream ? streamRequest(input, init) : (httpGlobal("fetch")(input, init) as never);
 
 export const nodeRuntime: Runtime = {
   connect: async (url) => (await loadNats(url)).connect({ servers: url, name: "natsbridge" }) as never,
