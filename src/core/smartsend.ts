@@ -11,6 +11,7 @@ import type { NatsConnectionLike, Runtime } from "./runtime.js";
 import { readAll, toByteSource, type ByteSource } from "./byte-source.js";
 import { incrementalSha256, sha256Hex } from "./integrity.js";
 import { progressReporter, type ProgressListener } from "./progress.js";
+import { abortFanOut } from "./abort-fanout.js";
 import type { SerializerRegistry } from "./serializers/registry.js";
 import { fitToMaxPayload, maxPayloadOf, planTransports, DEFAULT_SIZE_THRESHOLD, type TransportPolicy } from "./transport.js";
 import type { PubAck, SendResult, SendTuple, SmartsendOptions, UploadHandler } from "./types.js";
@@ -248,20 +249,26 @@ export async function uploadLinks(
   const ctl = new AbortController();
   const stop = () => ctl.abort(s.signal?.reason);
   s.signal?.addEventListener("abort", stop, { once: true });
+  // One listener on ctl.signal, a child signal per upload (abort-fanout.ts).
+  const fan = abortFanOut(ctl.signal);
   try {
     const done = await Promise.all(
-      indices.map((i) =>
-        uploadOne(runtime, items[i]!, s, ctl.signal, correlation_id).catch((e) => {
-          ctl.abort(e);
-          throw e;
-        }),
-      ),
+      indices.map((i) => {
+        const child = fan.child();
+        return uploadOne(runtime, items[i]!, s, child.signal, correlation_id)
+          .catch((e) => {
+            ctl.abort(e);
+            throw e;
+          })
+          .finally(child.release);
+      }),
     );
     return new Map(indices.map((i, k) => [i, done[k]!]));
   } catch (e) {
     if (s.signal?.aborted) throw abortedError(s.signal, correlation_id);
     throw e;
   } finally {
+    fan.dispose();
     s.signal?.removeEventListener("abort", stop);
   }
 }

@@ -291,3 +291,22 @@ describe("a streamed upload reads its source no faster than the server takes it 
     }
   }, 60_000);
 });
+
+describe("many links in one call stay quiet (a library prints nothing)", () => {
+  it("12 uploads and 12 downloads side by side raise no MaxListenersExceededWarning", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      const bridge = bridgeFor();
+      const data = Array.from({ length: 12 }, (_, i) => [`f${i}`, randomBytes(1000, 40 + i), "binary"] as [string, Uint8Array, "binary"]);
+      const [, json] = await bridge.smartsend("s", data as never, { is_publish: false, size_threshold: 0 });
+      const env = await bridge.smartreceive(json, { max_concurrent_downloads: 12 });
+      expect(env.payloads).toHaveLength(12);
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+});

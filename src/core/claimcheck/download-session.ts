@@ -3,6 +3,7 @@ import { NatsBridgeError, withCorrelation } from "../errors.js";
 import type { Trace } from "../log.js";
 import { incrementalSha256, sha256Hex, type IncrementalHash } from "../integrity.js";
 import { progressReporter, type ProgressListener } from "../progress.js";
+import { abortFanOut } from "../abort-fanout.js";
 import type { Runtime } from "../runtime.js";
 import type { DownloadHandler } from "../types.js";
 import { downloadError, TRANSFER_FAILED } from "./download-error.js";
@@ -119,6 +120,7 @@ export function openDownloadSession(links: readonly LinkRef[], o: LinkReceiveOpt
   }
 
   const controller = new AbortController();
+  const fan = abortFanOut(controller.signal);
   const run = makeLimiter(concurrency);
   // Declared sizes are set aside already; links without one draw their cap from what is left and
   // give back what they did not use, so the bytes of one message never exceed max_download_bytes.
@@ -157,9 +159,11 @@ export function openDownloadSession(links: readonly LinkRef[], o: LinkReceiveOpt
         progress.to(loaded);
       };
     };
+    // A child signal per download: one listener on the session's signal however many links (abort-fanout.ts).
+    const child = fan.child();
     try {
       got = await ctx.handler(l.url, retry.limit, retry.base_delay, retry.max_delay, correlation_id, {
-        signal: controller.signal,
+        signal: child.signal,
         expected_size: l.size ?? null,
         max_bytes: cap,
         timeouts: o.timeouts,
@@ -171,8 +175,11 @@ export function openDownloadSession(links: readonly LinkRef[], o: LinkReceiveOpt
         ...(l.as_stream && { as_stream: true }),
       });
     } catch (e) {
+      child.release();
       throw renamed(e, l, correlation_id);
     }
+    // A stream is read after the message is settled: its child stays with it.
+    if (!(got instanceof ReadableStream)) child.release();
     if (got instanceof ReadableStream) return checkedStream(got, l, () => hash, () => loaded, progress, correlation_id);
     const b = asBytes(got);
     if (!b) throw new NatsBridgeError("DOWNLOAD_FAILED", `download handler returned no bytes for ${name(l)}`, { correlation_id });

@@ -60,7 +60,9 @@ export async function fileBody(
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   // fetch does not cancel a request body it stops sending: the source is cancelled here, so an
   // aborted upload stops reading the caller's file or stream at once.
-  signal?.addEventListener("abort", () => void (reader ?? content).cancel(signal.reason).catch(() => undefined), { once: true });
+  const onAbort = () => void (reader ?? content).cancel(signal!.reason).catch(() => undefined);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const release = () => signal?.removeEventListener("abort", onAbort);
   const body = new ReadableStream<Uint8Array>({
     async pull(ctl) {
       if (stage === 0) {
@@ -74,9 +76,10 @@ export async function fileBody(
         stage = 2;
         return ctl.enqueue(tail);
       }
+      release();
       ctl.close();
     },
-    cancel: (reason) => reader?.cancel(reason) ?? content.cancel(reason),
+    cancel: (reason) => (release(), reader?.cancel(reason) ?? content.cancel(reason)),
   });
   return { body, headers: { "Content-Type": `multipart/form-data; boundary=${b}` }, duplex: "half" };
 }
