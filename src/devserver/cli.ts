@@ -5,6 +5,7 @@
  * Prints the base URL (the `fileserver_url` to give natsbridge) and serves until SIGINT/SIGTERM.
  */
 import { parseArgs } from "node:util";
+import { cliArgs, type CliArgs } from "./cli-args.js";
 import { DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_MAX_UPLOADS, startFileServer } from "./server.js";
 
 const usage = `Usage: tsx src/devserver/cli.ts [--port N] [--host H] [--dir PATH] [--max-upload-bytes N]
@@ -19,17 +20,9 @@ A development Plik-compatible file server for natsbridge's link transport.
   --cors-origin ORIGIN  let browser pages from ORIGIN (e.g. http://localhost:5173) upload and
                         download; repeat for more. Default: no browser origin is allowed`;
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n\n${usage}\n`);
-  process.exit(2);
-}
-
-function intOption(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) fail(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
-  return n;
-}
+const cli: CliArgs = cliArgs(usage);
+const fail: CliArgs["fail"] = cli.fail;
+const intOption = cli.intOption;
 
 let args;
 try {

@@ -42,3 +42,9 @@ export async function readSmallBody(req: IncomingMessage, limit: number): Promis
   }
   return Buffer.concat(chunks);
 }
+
+/** The URL clients use: a wildcard bind is reachable on loopback, and a URL needs a concrete host. */
+export function baseUrl(host: string, port: number): string {
+  const urlHost = host === "0.0.0.0" || host === "" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  return `http://${urlHost.includes(":") ? `[${urlHost}]` : urlHost}:${port}`;
+}

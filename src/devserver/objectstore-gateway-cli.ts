@@ -4,22 +4,15 @@
  *   npx tsx src/devserver/objectstore-gateway-cli.ts --nats nats://127.0.0.1:4222 --bucket files --port 8080
  */
 import { parseArgs } from "node:util";
+import { cliArgs, type CliArgs } from "./cli-args.js";
 import { connect } from "nats";
 import { startObjectStoreGateway } from "./objectstore-gateway.js";
 
 const usage = `Usage: tsx src/devserver/objectstore-gateway-cli.ts --nats URL[,URL…] [--bucket NAME] [--port N] [--host H] [--ttl-ms N] [--replicas N] [--max-upload-bytes N]`;
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n\n${usage}\n`);
-  process.exit(2);
-}
-
-const num = (name: string, v: string | undefined) => {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) fail(`--${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
-  return n;
-};
+const cli: CliArgs = cliArgs(usage);
+const fail: CliArgs["fail"] = cli.fail;
+const num = cli.intOption;
 
 let args;
 try {

@@ -15,7 +15,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { createObjectStoreClaims } from "../core/claimcheck/objectstore.js";
 import type { ConnectionSource, ObjectStoreLike } from "../core/jetstream/api.js";
 import { answerPreflight, applyCors } from "./cors.js";
-import { HttpError, readSmallBody, sendError, sendJson } from "./http.js";
+import { baseUrl, HttpError, readSmallBody, sendError, sendJson } from "./http.js";
 import { MultipartError, MultipartParser, parseHeaderParams } from "./multipart.js";
 import { partFileName, percentDecode as decodeSegment, whatwgUnescape } from "./names.js";
 import { field } from "./routes.js";
@@ -316,8 +316,7 @@ export async function startObjectStoreGateway(opts: ObjectStoreGatewayOptions): 
   });
   server.on("error", () => undefined);
   const port = (server.address() as AddressInfo).port;
-  const urlHost = host === "0.0.0.0" || host === "" ? "127.0.0.1" : host === "::" ? "::1" : host;
-  const url = `http://${urlHost.includes(":") ? `[${urlHost}]` : urlHost}:${port}`;
+  const url = baseUrl(host, port);
 
   let closed: Promise<void> | undefined;
   return {

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo, Socket } from "node:net";
 import { applyCors } from "./cors.js";
-import { HttpError, sendError } from "./http.js";
+import { baseUrl, HttpError, sendError } from "./http.js";
 import { resolveOptions, type FileServerOptions, type ResolvedOptions } from "./options.js";
 import { route, type RouteContext } from "./routes.js";
 import { UploadStore } from "./store.js";
@@ -70,12 +70,6 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolve();
     });
   });
-}
-
-/** The URL clients use: a wildcard bind is reachable on loopback, and a URL needs a concrete host. */
-function baseUrl(host: string, port: number): string {
-  const urlHost = host === "0.0.0.0" || host === "" ? "127.0.0.1" : host === "::" ? "::1" : host;
-  return `http://${urlHost.includes(":") ? `[${urlHost}]` : urlHost}:${port}`;
 }
 
 /**
