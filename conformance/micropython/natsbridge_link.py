@@ -227,6 +227,53 @@ def http_request(method, url, headers=None, body=b"", timeout=10.0):
     return _exchange(method, url, headers, n, (lambda w: nb.for_chunks(body, _CHUNK, w)) if n else None, _collect, timeout)
 
 
+def _is_web_url(u):
+    k = u.find("://")
+    if k <= 0:
+        return False
+    scheme = u[:k].lower()
+    if scheme != "http" and scheme != "https":
+        return False
+    rest = u[k + 3:]
+    host_end = len(rest)
+    for sep in ("/", "?", "#"):
+        j = rest.find(sep)
+        if 0 <= j < host_end:
+            host_end = j
+    host = rest[:host_end]
+    at = host.rfind("@")
+    if at >= 0:
+        host = host[at + 1:]
+    if host.startswith("["):
+        return host.find("]") > 1
+    c = host.find(":")
+    if c >= 0:
+        port = host[c + 1:]
+        host = host[:c]
+        for ch in port:
+            if not "0" <= ch <= "9":
+                return False
+    if not host:
+        return False
+    for ch in host:
+        if ch <= " " or ch in "<>\\^`{|}%\"":
+            return False
+    return True
+
+
+def _json_str(body, name, default=None):
+    """The string member name of the JSON object body (the file server's answers). Read by a
+    scan (natsbridge_nats.json_members); only a value with escapes goes to the JSON reader."""
+    v = net.json_members(body, (name,)).get(name)
+    if v is None and default is not None:
+        return default
+    if v is None or v[:1] != b'"':
+        raise ValueError("no string " + str(name, "ascii") + " in the file server's answer")
+    if v.find(b"\\") < 0:
+        return str(v[1:-1], "utf-8")
+    return nb.json_loads(v)
+
+
 def plik_upload(fileserver_url, dataname, data, one_shot=True, ttl=None):
     """Plik protocol (docs/wire-format.md): create an upload, post the file, build the URL.
     data: bytes-like or File, streamed inside the multipart body without being copied."""
@@ -238,9 +285,8 @@ def plik_upload(fileserver_url, dataname, data, one_shot=True, ttl=None):
     st, _, body = http_request("POST", base + "/upload", {"Content-Type": "application/json"}, nb.json_dumps(opts))
     if st != 200:
         return {"status": st, "url": None}
-    up = nb.json_loads(body)
-    uploadid = up["id"]
-    token = up.get("uploadToken", "")
+    uploadid = _json_str(body, b"id")
+    token = _json_str(body, b"uploadToken", "")
     boundary = "----natsbridge" + nb.uuid4().replace("-", "")
     fname = dataname.replace('"', "%22").replace("\r", "").replace("\n", "")
     pre = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + fname +
@@ -256,7 +302,7 @@ def plik_upload(fileserver_url, dataname, data, one_shot=True, ttl=None):
                             len(pre) + nb.source_len(data) + len(post), send, _collect, 30.0)
     if st != 200:
         return {"status": st, "url": None}
-    fileid = nb.json_loads(body)["id"]
+    fileid = _json_str(body, b"id")
     url = base + "/file/" + uploadid + "/" + fileid + "/" + encode_uri_component(dataname)
     return {"status": 200, "uploadid": uploadid, "fileid": fileid, "url": url}
 
@@ -351,7 +397,7 @@ def upload_payload(upload, fileserver_url, dataname, b, cid, log):
     nb.log_trace(cid, "Using link transport, uploading to fileserver", log)
     res = _guarded("UPLOAD_FAILED", "upload of " + nb.js_string(dataname), cid, upload, fileserver_url, dataname, b)
     url = res.get("url") if isinstance(res, dict) else None
-    if not isinstance(res, dict) or res.get("status") != 200 or not isinstance(url, str) or not nb._is_web_url(url):
+    if not isinstance(res, dict) or res.get("status") != 200 or not isinstance(url, str) or not _is_web_url(url):
         raise nb._err("UPLOAD_FAILED", "Failed to upload data to fileserver: " + repr(res), cid)
     if log or nb._logger:  # no message is built while nobody listens
         nb.log_trace(cid, "Uploaded to URL: " + url, log)

@@ -7,7 +7,78 @@ import time
 
 import natsbridge_mpy as nb
 from natsbridge_mpy import (DEFAULT_BROKER_URL, DEFAULT_MAX_PAYLOAD, VERSION, _IS_MICROPYTHON,
-                            _err, _is_int_number, js_string, json_loads, uuid4, write_parts)
+                            _err, js_string, uuid4, write_parts)
+
+
+# ------------------------------------------------------------------ INFO
+
+def _ws(b, i):
+    while i < len(b) and b[i] in b" \t\r\n":
+        i += 1
+    return i
+
+
+def _string_end(b, i):
+    """Index past the JSON string that starts at b[i] (a quote); ValueError if unterminated."""
+    i += 1
+    while i < len(b):
+        c = b[i]
+        if c == 0x22:
+            return i + 1
+        i += 2 if c == 0x5C else 1
+    raise ValueError
+
+
+def json_members(raw, names):
+    """The top-level members of a JSON object whose keys are in names (bytes), as their raw
+    value bytes: {b"max_payload": b"1048576"}. A scan, not a JSON reader: INFO and the file
+    server's answers are read for a member or two, and a reader would load natsbridge_rx into
+    a board that only sends. Strings and nested values are skipped whole, so a value that merely
+    contains a key's text is not taken for it. ValueError when raw is not one JSON object."""
+    b = bytes(raw)
+    out = {}
+    i = _ws(b, 0)
+    if b[i:i + 1] != b"{":
+        raise ValueError
+    i = _ws(b, i + 1)
+    if b[i:i + 1] == b"}":
+        i += 1
+    else:
+        while True:
+            if b[i:i + 1] != b'"':
+                raise ValueError
+            j = _string_end(b, i)
+            key = b[i + 1:j - 1]
+            i = _ws(b, j)
+            if b[i:i + 1] != b":":
+                raise ValueError
+            i = v = _ws(b, i + 1)
+            depth = 0
+            while i < len(b):
+                c = b[i]
+                if c == 0x22:
+                    i = _string_end(b, i)
+                    continue
+                if c == 0x7B or c == 0x5B:
+                    depth += 1
+                elif c == 0x7D or c == 0x5D:
+                    if not depth:
+                        break
+                    depth -= 1
+                elif c == 0x2C and not depth:
+                    break
+                i += 1
+            if i >= len(b) or i == v:
+                raise ValueError
+            if key in names:
+                out[key] = b[v:i].strip()
+            i += 1
+            if b[i - 1] == 0x7D:
+                break
+            i = _ws(b, i)
+    if _ws(b, i) != len(b):
+        raise ValueError
+    return out
 
 
 # ------------------------------------------------------------------ sockets
@@ -207,7 +278,8 @@ class NATSClient:
         self.name = name
         self.timeout = timeout
         self.verbose = verbose
-        self.info = {}
+        self.info = ""  # the server's INFO JSON text (nb.json_loads(c.info) reads all of it)
+        self.tls_required = False
         self.max_payload = DEFAULT_MAX_PAYLOAD
         self.server_errors = []
         self._sock = sock
@@ -360,14 +432,14 @@ class NATSClient:
 
     def _set_info(self, raw):
         try:
-            info = json_loads(raw)
+            f = json_members(raw, (b"max_payload", b"tls_required"))
         except ValueError:
             raise _err("NATS_CONNECTION_FAILED", "malformed INFO from server")
-        if isinstance(info, dict):
-            self.info = info
-            mp = info.get("max_payload")
-            if _is_int_number(mp) and mp > 0:
-                self.max_payload = int(mp)
+        self.info = str(raw, "utf-8")
+        mp = f.get(b"max_payload")
+        if mp and mp.isdigit() and int(mp) > 0:
+            self.max_payload = int(mp)
+        self.tls_required = f.get(b"tls_required") == b"true"
 
     def _dispatch(self, m, keep):
         """Hand m to its subscription: callback, or the queue (which keeps its own copy unless
@@ -399,7 +471,7 @@ class NATSClient:
         if line is None or line[:5] != b"INFO ":
             raise _err("NATS_CONNECTION_FAILED", "server did not send INFO")
         self._set_info(line[5:])
-        if self.info.get("tls_required"):
+        if self.tls_required:
             raise _err("NATS_CONNECTION_FAILED", "server requires TLS, which this client does not do")
         self._connected = True
         # CONNECT's JSON from constant pieces and the few string values (js_string escapes them).

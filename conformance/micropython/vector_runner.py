@@ -13,6 +13,7 @@ except ImportError:
     import uos as os
 
 import natsbridge_mpy as nb
+import natsbridge_rx as rx
 
 SAFE = 9007199254740991
 HEADER_FIELDS = nb.ENVELOPE_FIELDS[:-1]
@@ -33,7 +34,7 @@ def b64decode(s):
     if isinstance(s, str):
         s = s.encode()
     out = bytearray(len(s) // 4 * 3 + 3)
-    n = nb.b64_decode_into(s, 0, len(s), out, 0)
+    n = rx.b64_decode_into(s, 0, len(s), out, 0)
     return bytes(memoryview(out)[:n])
 
 
