@@ -65,7 +65,7 @@ class Loopback:
         elif w[0] == "SUB":
             self.subs[w[1]] = int(w[-1])
         elif w[0] == "PUB":
-            path = "/pub%d" % self.count
+            path = "pub%d" % self.count
             self.count += 1
             n = int(w[-1])
             self.pub = (w[1], w[2] if len(w) == 4 else None, path, n)
@@ -151,7 +151,7 @@ def run(scenario, size, copy=False):
         c.flush()
     elif scenario == "decode":
         sid = c.subscribe("mem.t")
-        sock.deliver("mem.t", "/msg.bin")
+        sock.deliver("mem.t", "msg.bin")
         ok = check_pattern(_receive(c, sid, copy))
     else:
         data = pattern(size)

@@ -95,11 +95,11 @@ def run_link(path):
     """The payload in the file at path goes by link (uploaded from the file) and comes back into
     /got.bin (downloaded into a file by link_sink), through Loopback and FileServer."""
     import natsbridge_nats
-    natsbridge_nats.open_socket = lambda host, port, timeout: FileServer("/store.bin")
+    natsbridge_nats.open_socket = lambda host, port, timeout: FileServer("store.bin")
     c = _client(Loopback())
     sid = c.subscribe("mem.t")
     nb.smartsend("mem.t", [("big", nb.File(path), "binary")], nats_connection=c, fileserver_url="http://files", size_threshold=1000)
     m = c.next_msg(1.0, sid=sid)
-    env = nb.smartreceive(m, link_sink=lambda name, size, t: nb.File("/got.bin", 0))
+    env = nb.smartreceive(m, link_sink=lambda name, size, t: nb.File("got.bin", 0))
     c.close()
     print("MEMCHECK " + nb.json_dumps({"scenario": "link", "size": env["payloads"][0][1].size, "ok": True}))

@@ -77,7 +77,10 @@ class _Stream:
 
     def __init__(self, sock):
         self.sock = sock
-        self.recv_into = net.reader(sock)
+        # MicroPython's readinto reads until the buffer is full, which ends here at the latest
+        # when the server closes (Connection: close); the NATS client needs net.reader's poll.
+        r = getattr(sock, "readinto", None)
+        self.recv_into = r if r is not None and not hasattr(sock, "recv_into") else net.reader(sock)
         self.buf = bytearray(_HEAD_MAX)
         self.mv = memoryview(self.buf)
         self.i = 0

@@ -176,13 +176,32 @@ def parse_nats_url(url):
     return host or "localhost", port, user, password, token
 
 
-def reader(sock):
-    """sock's recv_into (CPython) or readinto (MicroPython), looked up once: every lookup of a
-    method allocates a bound method on MicroPython. Sockets with only recv get recv + copy."""
-    f = getattr(sock, "recv_into", None) or getattr(sock, "readinto", None)
+def reader(sock, timeout=None):
+    """f(mv[, timeout]): read what has arrived into mv and return the byte count, 0 at the end of
+    the stream, None when nothing came in time. Made once per socket (every method lookup
+    allocates a bound method on MicroPython): CPython's recv_into (under the socket's own
+    timeout), MicroPython's readinto behind poll, or recv + copy for other sockets."""
+    f = getattr(sock, "recv_into", None)
     if f is not None:
-        return f
-    return lambda mv: _recv_into(sock, mv)
+        return lambda mv, t=None: f(mv)
+    if getattr(sock, "readinto", None) is None:
+        return lambda mv, t=None: _recv_copy(sock, mv)
+    import select
+    p = select.poll()
+    p.register(sock, select.POLLIN)
+
+    def read(mv, t=timeout):
+        # MicroPython's readinto reads until mv is full ("no short reads") unless the socket is
+        # non-blocking, and a timeout then loses what it read: wait for data with poll, then
+        # take what is there without blocking (ipoll allocates nothing).
+        for _ in p.ipoll(-1 if t is None else int(t * 1000)):
+            sock.setblocking(False)
+            try:
+                return sock.readinto(mv)
+            finally:
+                sock.settimeout(t)
+        return None
+    return read
 
 
 def writer(sock):
@@ -193,12 +212,8 @@ def writer(sock):
     return lambda data: _sendall(sock, data)
 
 
-def _recv_into(sock, mv):
-    """Read into mv: bytes read, 0 at end of stream, None on timeout (MicroPython's readinto
-    returns None when nothing came). Sockets without recv_into/readinto get recv + copy."""
-    f = getattr(sock, "recv_into", None) or getattr(sock, "readinto", None)
-    if f is not None:
-        return f(mv)
+def _recv_copy(sock, mv):
+    """Read into mv from a socket that has only recv (a copy)."""
     chunk = sock.recv(len(mv))
     mv[:len(chunk)] = chunk
     return len(chunk)
@@ -284,6 +299,7 @@ class NATSClient:
         self.server_errors = []
         self._sock = sock
         self._rx = bytearray(rx_size)
+        self._read = None  # reader(self._sock), made on connect
         self._rs = 0  # unread bytes are _rx[_rs:_re]
         self._re = 0
         self._sid = 0
@@ -347,7 +363,7 @@ class NATSClient:
                 pass
         self._room(want if want > 256 else 256)
         try:
-            k = _recv_into(self._sock, memoryview(self._rx)[self._re:])
+            k = self._read(memoryview(self._rx)[self._re:], timeout)
         except OSError as e:
             if _is_timeout(e):
                 return False
@@ -467,6 +483,7 @@ class NATSClient:
                 self._sock = open_socket(host, port, self.timeout)
             except OSError as e:
                 raise _err("NATS_CONNECTION_FAILED", "cannot connect to " + host + ":" + str(port) + ": " + str(e))
+        self._read = reader(self._sock)
         line = self._read_line(self.timeout)
         if line is None or line[:5] != b"INFO ":
             raise _err("NATS_CONNECTION_FAILED", "server did not send INFO")
@@ -625,7 +642,7 @@ class NATSClient:
 
 def _recv_more(client):
     try:
-        k = _recv_into(client._sock, memoryview(client._rx)[client._re:])
+        k = client._read(memoryview(client._rx)[client._re:], 0.2)
     except OSError:
         return False
     if not k:
