@@ -344,6 +344,89 @@ except nb.NatsBridgeError as err:
     expect(out[5]).toBe("too large ENVELOPE_TOO_LARGE");
   });
 
+  it("a MicroPython socket: readinto reads until the buffer is full unless non-blocking, so the client polls first", async () => {
+    // As the unix port's and lwIP's sockets behave: a blocking readinto with less data than the
+    // buffer waits, and its timeout loses what it read; non-blocking, it returns what is there.
+    // Before the client polled, connect failed here with "server did not send INFO".
+    const out = await runPython(`
+import io, select
+import natsbridge_mpy as nb
+
+class MpSock(io.IOBase):
+    def __init__(self, chunks):
+        self.chunks = list(chunks)
+        self.data = bytearray()
+        self.blocking = True
+        self.sent = bytearray()
+    def _arrive(self):
+        if self.chunks:
+            self.data += self.chunks.pop(0)
+    def ioctl(self, req, arg):
+        if req == 3:  # MP_STREAM_POLL: data arrives while the client waits
+            if not self.data:
+                self._arrive()
+            return arg & 1 if self.data else 0
+        return 0
+    def setblocking(self, flag):
+        self.blocking = flag
+    def settimeout(self, t):
+        self.blocking = t != 0
+    def readinto(self, mv):
+        n = len(mv)
+        if self.blocking and len(self.data) < n:
+            self.data = bytearray()
+            raise OSError(110)
+        if not self.data:
+            return None
+        k = min(n, len(self.data))
+        mv[:k] = self.data[:k]
+        self.data = self.data[k:]
+        return k
+    def write(self, b):
+        self.sent += b
+        return len(b)
+    def close(self):
+        pass
+
+env, js = nb.smartsend("s", [("m", "hi", "text")], is_publish=False, correlation_id="c1")
+body = js.encode()
+s = MpSock([b'INFO {"server_id":"X","max_payload":4096}\\r\\n', b"PONG\\r\\n",
+            b"MSG s 1 " + str(len(body)).encode() + b"\\r\\n" + body[:20], body[20:] + b"\\r\\n"])
+c = nb.NATSClient("nats://h:1", sock=s, timeout=0.5).connect()
+print("max_payload", c.max_payload, c.tls_required)
+c.subscribe("s")
+print("payload", nb.smartreceive(c.next_msg(0.5))["payloads"][0])
+print("timeout", c.next_msg(0.05))
+`);
+    expect(out).toEqual(["max_payload 4096 False", "payload ('m', 'hi', 'text')", "timeout None"]);
+  });
+
+  it("INFO is read by a scan that skips strings and nested values whole, and refuses a broken object", async () => {
+    const out = await runPython(FAKE_SOCK + `
+from natsbridge_nats import json_members
+
+def info(text):
+    try:
+        c = nb.NATSClient("nats://h:1", sock=FakeSock((b"INFO " + text + b"\\r\\n", b"PONG\\r\\n")), timeout=0.2)
+        c.connect()
+        return (c.max_payload, c.tls_required)
+    except nb.NatsBridgeError as e:
+        return e.code
+
+print(info(b'{"server_name":"\\\\"max_payload\\\\":5","x":{"max_payload":6,"tls_required":true},"max_payload":2048}'))
+print(info(b'{"tls_required":true}'))
+print(info(b'{"max_payload":-1}'), info(b'{"max_payload":"9"}'))
+for bad in (b'', b'{', b'{"a":}', b'{"a":1,}', b'{"a" 1}', b'[1]', b'{"a":"x}', b'{"a":1}x', b'{"a":[1}'):
+    print(repr(bad), info(bad))
+print(json_members(b' { "id" : "up1" , "uploadToken":"t\\\\u0041" } ', (b"id", b"uploadToken")))
+`);
+    expect(out[0]).toBe("(2048, False)");
+    expect(out[1]).toBe("NATS_CONNECTION_FAILED");
+    expect(out[2]).toBe("(1048576, False) (1048576, False)");
+    expect(out.slice(3, 12).every((l) => l.endsWith(" NATS_CONNECTION_FAILED"))).toBe(true);
+    expect(out[12]).toBe(String.raw`{b'id': b'"up1"', b'uploadToken': b'"t\\u0041"'}`);
+  });
+
   it("a hostile server or message: coded errors, bounded memory, the receive buffer decoded in place", async () => {
     const out = await runPython(FAKE_SOCK + `
 
