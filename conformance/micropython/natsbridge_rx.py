@@ -4,10 +4,14 @@
 # A separate module so a board that only sends never loads it (docs/micropython.md, "Memory"):
 # natsbridge_mpy.smartreceive and natsbridge_mpy.json_loads import it on first use.
 import natsbridge_mpy as nb
-from natsbridge_mpy import (_B64_ENC, BYTES_TYPES, OPTIONAL_STRING_FIELDS, PAYLOAD_TYPES, NatsBridgeError, OrderedDict,
+from natsbridge_mpy import (_B64_ENC, BYTES_TYPES, PAYLOAD_TYPES, NatsBridgeError, OrderedDict,
                             _IS_MICROPYTHON, _MAX_DEPTH, _err, js_string, log_trace, looks_like_arrow_ipc, to_rows)
 
 _INF = float("inf")
+OPTIONAL_STRING_FIELDS = (
+    "msg_purpose", "sender_name", "sender_id", "receiver_name", "receiver_id", "reply_to",
+    "reply_to_msg_id", "broker_url",
+)
 
 # ------------------------------------------------------------------ UTF-8
 

@@ -17,6 +17,7 @@ import natsbridge_rx as rx
 
 SAFE = 9007199254740991
 HEADER_FIELDS = nb.ENVELOPE_FIELDS[:-1]
+PAYLOAD_FIELDS = ("id", "dataname", "payload_type", "transport", "encoding", "size", "data", "metadata")
 
 
 class ArrowExpect:
@@ -220,7 +221,7 @@ def wrap_payload_json(payload_json):
 
 def payload_to_json(p):
     parts = []
-    for k in nb.PAYLOAD_FIELDS:
+    for k in PAYLOAD_FIELDS:
         if k == "data" and p["encoding"] == "base64":
             parts.append('"data":"' + p[k] + '"')  # base64 needs no escaping: skip the scan
             continue
