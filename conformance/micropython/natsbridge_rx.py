@@ -7,11 +7,6 @@ import natsbridge_mpy as nb
 from natsbridge_mpy import (_B64_ENC, BYTES_TYPES, PAYLOAD_TYPES, NatsBridgeError, OrderedDict,
                             _IS_MICROPYTHON, _MAX_DEPTH, _err, js_string, log_trace, looks_like_arrow_ipc, to_rows)
 
-_INF = float("inf")
-OPTIONAL_STRING_FIELDS = (
-    "msg_purpose", "sender_name", "sender_id", "receiver_name", "receiver_id", "reply_to",
-    "reply_to_msg_id", "broker_url",
-)
 
 # ------------------------------------------------------------------ UTF-8
 
@@ -146,7 +141,9 @@ def b64_decode_into(src, start, end, out, o):
 
 # ------------------------------------------------------------------ JSON (strict reader)
 
-_ESCAPES = {0x22: '"', 0x5C: "\\", 0x2F: "/", 0x62: "\b", 0x66: "\f", 0x6E: "\n", 0x72: "\r", 0x74: "\t"}
+# JSON's one-character escapes: the letter after the backslash, and what it stands for.
+_ESC_IN = b'"\\/bfnrt'
+_ESC_OUT = b'"\\/\b\f\n\r\t'
 # Where the envelope reader is in the document (see _Reader): the payloads' "data" strings are
 # not copied out of the message but returned as (start, end) spans, decoded later in place.
 _IN_ENVELOPE = 1
@@ -317,10 +314,10 @@ class _Reader:
                     raise ValueError("unpaired surrogate escape at %d" % bs)
                 out += chr(cp).encode("utf-8")
             else:
-                ch = _ESCAPES.get(e)
-                if ch is None:
+                k = _ESC_IN.find(bytes((e,)))
+                if k < 0:
                     raise ValueError("invalid escape at %d" % bs)
-                out += ch.encode()
+                out.append(_ESC_OUT[k])
                 j = bs + 2
 
     def hex4(self, i):
@@ -487,7 +484,7 @@ def _is_int_number(v):
     if isinstance(v, int):
         return True
     if isinstance(v, float):
-        return v == v and v != _INF and v != -_INF and v == int(v)
+        return v - v == 0 and v == int(v)  # v - v is nan for nan and the infinities
     return False
 
 
@@ -529,7 +526,7 @@ def parse_envelope(value, spans=False):
         h[k] = _req_str(value, k, "", cid)
     if not is_iso_datetime(h["timestamp"]):
         raise _err("INVALID_ENVELOPE", "invalid envelope field timestamp: not an ISO 8601 date-time", cid)
-    for k in OPTIONAL_STRING_FIELDS:
+    for k in nb.ENVELOPE_FIELDS[4:12]:  # the optional string fields
         h[k] = _opt_str(value, k, "", cid)
     h["metadata"] = _opt_obj(value, "metadata", "", cid)
     ps = value.get("payloads")
