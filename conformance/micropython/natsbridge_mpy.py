@@ -250,7 +250,9 @@ def b64encode(b):
 
 # ------------------------------------------------------------------ JSON (JS-compatible writer)
 
-_CTRL_ESC = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
+# The characters JSON.stringify writes as a backslash and a letter (the rest below 0x20 as \\u).
+_ESC_CH = '\b\f\n\r\t"\\'
+_ESC_AS = 'bfnrt"\\'
 _MAX_DEPTH = 200
 
 
@@ -331,8 +333,8 @@ def js_string(s):
     for ch in s:
         o = ord(ch)
         if o < 0x20 or o == 0x22 or o == 0x5C:
-            e = _CTRL_ESC.get(ch)
-            out.append(e if e is not None else "\\u%04x" % o)
+            k = _ESC_CH.find(ch)
+            out.append("\\" + _ESC_AS[k] if k >= 0 else "\\u%04x" % o)
         elif 0xD800 <= o <= 0xDFFF:  # lone surrogate (CPython only): JSON.stringify escapes it
             out.append("\\u%04x" % o)
         else:
@@ -437,7 +439,7 @@ def serialize(data, payload_type):
         rows = to_rows(data)
         if rows is None:
             raise _err("SERIALIZATION_ERROR",
-                       "jsontable data must be a list of rows (dicts or lists) or a dict of equal-length columns")
+                       "jsontable data must be rows (dicts or lists) or a dict of equal-length columns")
         return _json_bytes(rows, "jsontable")
     b = _as_source(data)
     if payload_type == "arrowtable":
