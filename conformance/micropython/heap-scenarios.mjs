@@ -16,17 +16,34 @@ export const SIZES = { "1k": 1024, "50k": 50 * 1024 };
 const SETUP = "import natsbridge_mpy, natsbridge_nats, memcheck";
 const SETUP_RX = "import natsbridge_mpy, natsbridge_rx, natsbridge_nats, memcheck";
 
-/** Heap limits in bytes: the smallest heap each job fits in (measured) plus 2-8 KB, far less
- * than a copy of a 50 KB payload. */
+/** The issue's targets (#13), in bytes: what a job may need at most. */
+export const TARGETS = {
+  import: 24 * KB,
+  encode_1k: 64 * KB,
+  decode_1k: 64 * KB,
+  roundtrip_1k: 64 * KB,
+  encode_50k: 192 * KB,
+  decode_50k: 192 * KB,
+  roundtrip_50k: 192 * KB,
+  link_1m: 64 * KB,
+};
+
+/**
+ * Heap limits in bytes: the smallest heap each job fits in on this port (measured, garbage
+ * counted as live: heap.mjs) plus 3 KB, far less than a copy of a 50 KB payload. Import, encode
+ * and decode are within the targets; the round trips and the link job carry this port's
+ * uncollected garbage and the in-heap test servers (memcheck.py, memlink.py), so their targets
+ * are met on the unix port instead (heap-unix.ts, docs/micropython.md).
+ */
 export const LIMITS = {
-  import: 38 * KB, // measured 35 KB
-  encode_1k: 62 * KB, // 59
-  decode_1k: 63 * KB, // 60
-  roundtrip_1k: 70 * KB, // 67 (of which ~5 KB is memcheck's loopback server)
-  encode_50k: 120 * KB, // 113
-  decode_50k: 134 * KB, // 127
-  roundtrip_50k: 196 * KB, // 187
-  link_1m: 100 * KB, // 93 (of which ~54 KB is the four modules and the test code, imported)
+  import: 21 * KB, // measured 18 KB
+  encode_1k: 46 * KB, // 43
+  decode_1k: 60 * KB, // 57
+  roundtrip_1k: 68 * KB, // 65 (the unix port: 48 KB on 32 bits)
+  encode_50k: 100 * KB, // 97
+  decode_50k: 127 * KB, // 124
+  roundtrip_50k: 188 * KB, // 185
+  link_1m: 98 * KB, // 95 (the unix port: 62 KB on 32 bits)
 };
 
 /** The payload every job sends: byte i is (7i + 3) mod 256 (memcheck.pattern). */
@@ -76,7 +93,7 @@ export async function measureAll({ unix } = {}) {
   console.log(`retained after importing natsbridge_mpy + natsbridge_nats: ${scaffold.retained} B; with memcheck: ${setup.retained} B`);
   for (const [name, job] of Object.entries(all)) {
     const min = await smallestHeap(job, { hi: 1 << 20, lo: unix ? 2 * 1024 : 8 * 1024, unix });
-    console.log(`${name.padEnd(20)} ${min === null ? "> 1 MiB" : `${min} B (${(min / KB).toFixed(0)} KB)`}${LIMITS[name] ? `  limit ${LIMITS[name] / KB} KB` : ""}`);
+    console.log(`${name.padEnd(20)} ${min === null ? "> 1 MiB" : `${min} B (${(min / KB).toFixed(0)} KB)`}${LIMITS[name] ? `  limit ${LIMITS[name] / KB} KB, target ${TARGETS[name] / KB} KB` : ""}`);
   }
 }
 

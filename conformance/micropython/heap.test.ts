@@ -11,7 +11,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { smartreceive, smartsend } from "../../src/node.js";
 import { runWithHeap, type HeapJob } from "./heap.mjs";
-import { jobs, KB, LIMITS, pattern, SIZES } from "./heap-scenarios.mjs";
+import { jobs, KB, LIMITS, pattern, SIZES, TARGETS } from "./heap-scenarios.mjs";
 
 type Jobs = ReturnType<typeof jobs>;
 let all: Jobs;
@@ -35,6 +35,12 @@ async function fits(name: string) {
 }
 
 describe("natsbridge_mpy .mpy on MicroPython with a fixed heap", () => {
+  it("the limits of import, encode and decode are within the issue's targets", () => {
+    for (const job of ["import", "encode_1k", "decode_1k", "encode_50k", "decode_50k"]) {
+      expect(LIMITS[job], job).toBeLessThanOrEqual(TARGETS[job]!);
+    }
+  });
+
   it(`imports within ${LIMITS.import! / KB} KB`, async () => {
     await fits("import");
   });

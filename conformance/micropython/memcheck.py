@@ -17,7 +17,8 @@ class Loopback:
         self.out = [INFO]  # what the client reads next: bytes, or (path, length) of a file
         self.f = None
         self.left = 0
-        self.line = bytearray()
+        self.line = bytearray(512)  # one protocol line (PUB/SUB/CONNECT), self.ln bytes of it
+        self.ln = 0
         self.body = 0  # bytes of a PUB body (and its CRLF) still to come
         self.pub = None  # (subject, reply, path, n) of that PUB
         self.subs = {}
@@ -41,6 +42,7 @@ class Loopback:
         mv = data if isinstance(data, memoryview) else memoryview(data)  # no view per piece
         i = 0
         n = len(mv)
+        line = self.line
         while i < n:
             if self.body:
                 k = min(self.body, n - i)
@@ -50,13 +52,15 @@ class Loopback:
                 if not self.body:
                     self._published()
                 continue
+            # A protocol line goes into one fixed buffer (this server's own allocations are in
+            # the figures: a bytearray grown by append would leave a copy per growth behind).
             c = mv[i]
             i += 1
-            if c == 0x0A and self.line and self.line[-1] == 0x0D:
-                self._op(str(self.line[:-1], "utf-8"))
-                self.line = bytearray()
-            else:
-                self.line.append(c)
+            line[self.ln] = c
+            self.ln += 1
+            if c == 0x0A and self.ln > 1 and line[self.ln - 2] == 0x0D:
+                self._op(str(memoryview(line)[:self.ln - 2], "utf-8"))
+                self.ln = 0
 
     def _op(self, line):
         w = line.split(" ")

@@ -14,7 +14,8 @@ class FileServer:
 
     def __init__(self, store):
         self.store = store  # where the posted multipart body goes
-        self.head = bytearray()
+        self.head = bytearray(1024)
+        self.hn = 0
         self.body = 0
         self.out = None
         self.f = None
@@ -32,6 +33,7 @@ class FileServer:
     def sendall(self, data):
         mv = data if isinstance(data, memoryview) else memoryview(data)  # no view per piece
         i = 0
+        h = self.head
         while i < len(mv):
             if self.body:
                 k = min(self.body, len(mv) - i)
@@ -43,12 +45,13 @@ class FileServer:
                     self.f = None
                     self.out = [b'HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\n{"id":"file1"}']
                 continue
-            h = self.head
-            h.append(mv[i])
+            h[self.hn] = mv[i]  # the request head, in one fixed buffer
+            self.hn += 1
             i += 1
-            if len(h) >= 4 and h[-1] == 0x0A and h[-2] == 0x0D and h[-3] == 0x0A and h[-4] == 0x0D:
-                self._request(str(h, "utf-8"))
-                self.head = bytearray()
+            k = self.hn
+            if k >= 4 and h[k - 1] == 0x0A and h[k - 2] == 0x0D and h[k - 3] == 0x0A and h[k - 4] == 0x0D:
+                self._request(str(memoryview(h)[:k], "utf-8"))
+                self.hn = 0
 
     def _request(self, head):
         lines = head.split("\r\n")

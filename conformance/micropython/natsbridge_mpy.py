@@ -470,17 +470,31 @@ def _opt(kw, key, default):
     return v
 
 
+def _add_str(out, s):
+    """A JSON string as pieces of out: the common escape-free case adds s itself."""
+    if _plain_utf8(s) is None:
+        out.append(js_string(s))
+    else:
+        out.append('"')
+        out.append(s)
+        out.append('"')
+
+
 def envelope_parts(env, payloads):
     """The envelope's wire form as a list of parts: UTF-8 text, and for each direct payload a
     (source, n) tuple standing for the base64 of source. Returns (parts, total byte length).
     payloads: [(id, dataname, payload_type, size, source or None, url or None)].
     The text between payloads' data is joined (a few hundred bytes); the data never is."""
-    out = []
+    out = []  # pieces, joined once: no string per concatenation
     for k in ENVELOPE_FIELDS:
         if k == "metadata":
-            out.append(',"metadata":' + json_dumps(env[k]))
+            out.append(',"metadata":')
+            _dump(env[k], out, 0)
         elif k != "payloads":
-            out.append(('{"' if k == "correlation_id" else ',"') + k + '":' + js_string(env[k]))
+            out.append('{"' if k == "correlation_id" else ',"')
+            out.append(k)
+            out.append('":')
+            _add_str(out, env[k])
     out.append(',"payloads":[')
     parts = []
     for j in range(len(payloads)):

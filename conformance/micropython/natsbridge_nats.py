@@ -34,27 +34,32 @@ def json_members(raw, names):
     value bytes: {b"max_payload": b"1048576"}. A scan, not a JSON reader: INFO and the file
     server's answers are read for a member or two, and a reader would load natsbridge_rx into
     a board that only sends. Strings and nested values are skipped whole, so a value that merely
-    contains a key's text is not taken for it. ValueError when raw is not one JSON object."""
-    b = bytes(raw)
+    contains a key's text is not taken for it; keys are compared in place (no copy per key).
+    ValueError when raw is not one JSON object."""
+    b = raw
+    n = len(b)
     out = {}
     i = _ws(b, 0)
-    if b[i:i + 1] != b"{":
+    if i >= n or b[i] != 0x7B:
         raise ValueError
     i = _ws(b, i + 1)
-    if b[i:i + 1] == b"}":
+    if i < n and b[i] == 0x7D:
         i += 1
     else:
         while True:
-            if b[i:i + 1] != b'"':
+            if i >= n or b[i] != 0x22:
                 raise ValueError
             j = _string_end(b, i)
-            key = b[i + 1:j - 1]
+            key = None
+            for name in names:
+                if len(name) == j - i - 2 and b.find(name, i + 1, j - 1) == i + 1:
+                    key = name
             i = _ws(b, j)
-            if b[i:i + 1] != b":":
+            if i >= n or b[i] != 0x3A:
                 raise ValueError
             i = v = _ws(b, i + 1)
             depth = 0
-            while i < len(b):
+            while i < n:
                 c = b[i]
                 if c == 0x22:
                     i = _string_end(b, i)
@@ -68,15 +73,15 @@ def json_members(raw, names):
                 elif c == 0x2C and not depth:
                     break
                 i += 1
-            if i >= len(b) or i == v:
+            if i >= n or i == v:
                 raise ValueError
-            if key in names:
+            if key is not None:
                 out[key] = b[v:i].strip()
             i += 1
             if b[i - 1] == 0x7D:
                 break
             i = _ws(b, i)
-    if _ws(b, i) != len(b):
+    if _ws(b, i) != n:
         raise ValueError
     return out
 
