@@ -28,7 +28,7 @@ import {
   type RejectVector,
   type Vector,
 } from "./lib/vectors.js";
-import { rtDecode, rtEncode, rtReencode, runVectors } from "./micropython/run-mpy.mjs";
+import { rtDecode, rtEncode, rtReencode, runPython, runVectors } from "./micropython/run-mpy.mjs";
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const files = loadVectorFiles();
@@ -184,6 +184,48 @@ describe("vectors: natsbridge_mpy.py", () => {
     expect(s.vectors).toBeGreaterThan(100);
     expect(s.failures, s.output.join("\n")).toEqual([]);
     expect(s.passed + s.not_applicable).toBe(s.vectors);
+  });
+  it("its UTF-8 check on MicroPython agrees with a strict decoder on every lead and first continuation byte", async () => {
+    // Every [lead 80..FF, next 00..FF, 80, 80] cut to 2, 3 and 4 bytes: natsbridge_rx.utf8_check
+    // (MicroPython's own decoder lets surrogates and overlongs through) against TextDecoder.
+    const out = await runPython(`
+import natsbridge_rx as rx
+bad = bytearray()
+b = bytearray(4)
+for lead in range(0x80, 0x100):
+    for nxt in range(256):
+        b[0] = lead
+        b[1] = nxt
+        b[2] = 0x80
+        b[3] = 0x80
+        for n in (2, 3, 4):
+            try:
+                rx.utf8_check(b, 0, n)
+                bad.append(1)
+            except ValueError:
+                bad.append(0)
+print(bytes(bad).hex())
+`);
+    const got = Buffer.from(out[0]!, "hex");
+    const strict = new TextDecoder("utf-8", { fatal: true });
+    let k = 0;
+    let mismatches = 0;
+    for (let lead = 0x80; lead < 0x100; lead++) {
+      for (let nxt = 0; nxt < 256; nxt++) {
+        for (const n of [2, 3, 4]) {
+          let ok = 1;
+          try {
+            strict.decode(Uint8Array.from([lead, nxt, 0x80, 0x80].slice(0, n)));
+          } catch {
+            ok = 0;
+          }
+          if (got[k++] !== ok) mismatches++;
+        }
+      }
+    }
+    expect(k).toBe(128 * 256 * 3);
+    expect(got.length).toBe(k);
+    expect(mismatches).toBe(0);
   });
   it("passes every vector on CPython", () => {
     const out = python([join(conformanceDir, "python", "run_vectors.py")]).stdout;

@@ -10,6 +10,13 @@ from natsbridge_mpy import (_B64_ENC, BYTES_TYPES, PAYLOAD_TYPES, NatsBridgeErro
 
 # ------------------------------------------------------------------ UTF-8
 
+# Well-formed UTF-8 (RFC 3629, table 3-7 of Unicode): rows of five bytes - lead bytes from, to;
+# how many continuation bytes follow; the range of the first of them (the rest are 80..BF).
+# Excluded that way: overlongs (C0, C1, E0 80..9F, F0 80..8F), surrogates (ED A0..BF), > U+10FFFF.
+_UTF8_LEADS = (b"\xc2\xdf\x01\x80\xbf" b"\xe0\xe0\x02\xa0\xbf" b"\xe1\xec\x02\x80\xbf" b"\xed\xed\x02\x80\x9f"
+               b"\xee\xef\x02\x80\xbf" b"\xf0\xf0\x03\x90\xbf" b"\xf1\xf3\x03\x80\xbf" b"\xf4\xf4\x03\x80\x8f")
+
+
 def utf8_check(b, start=0, end=None):
     """Raise ValueError unless b[start:end] is well-formed UTF-8 (no overlongs, surrogates or
     > U+10FFFF). Reads in place (no copy).
@@ -29,36 +36,14 @@ def utf8_check(b, start=0, end=None):
         if c < 0x80:
             i += 1
             continue
-        if 0xC2 <= c <= 0xDF:
-            need = 1
-            lo = 0x80
-            hi = 0xBF
-        elif c == 0xE0:
-            need = 2
-            lo = 0xA0
-            hi = 0xBF
-        elif c == 0xED:
-            need = 2
-            lo = 0x80
-            hi = 0x9F
-        elif 0xE1 <= c <= 0xEF:
-            need = 2
-            lo = 0x80
-            hi = 0xBF
-        elif c == 0xF0:
-            need = 3
-            lo = 0x90
-            hi = 0xBF
-        elif 0xF1 <= c <= 0xF3:
-            need = 3
-            lo = 0x80
-            hi = 0xBF
-        elif c == 0xF4:
-            need = 3
-            lo = 0x80
-            hi = 0x8F
-        else:
+        k = 0
+        while k < len(_UTF8_LEADS) and not _UTF8_LEADS[k] <= c <= _UTF8_LEADS[k + 1]:
+            k += 5
+        if k == len(_UTF8_LEADS):
             raise ValueError("invalid UTF-8 lead byte at %d" % i)
+        need = _UTF8_LEADS[k + 2]
+        lo = _UTF8_LEADS[k + 3]
+        hi = _UTF8_LEADS[k + 4]
         if i + need >= n:
             raise ValueError("truncated UTF-8 sequence at %d" % i)
         c1 = b[i + 1]
