@@ -8,8 +8,9 @@ export default defineConfig([
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,
-    // The CLI build below writes into the same directory at the same time (tsup runs configs in parallel).
-    clean: ["!cli.js", "!cli.js.map"],
+    // The CLI build below writes into the same directory at the same time (tsup runs configs in
+    // parallel); dist/micropython is `npm run build:micropython`'s.
+    clean: ["!cli.js", "!cli.js.map", "!micropython", "!micropython/**"],
     splitting: true,
     treeshake: true,
     target: "es2022",
