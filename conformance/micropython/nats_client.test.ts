@@ -415,14 +415,14 @@ def info(text):
 
 print(info(b'{"server_name":"\\\\"max_payload\\\\":5","x":{"max_payload":6,"tls_required":true},"max_payload":2048}'))
 print(info(b'{"tls_required":true}'))
-print(info(b'{"max_payload":-1}'), info(b'{"max_payload":"9"}'))
+print(info(b'{"max_payload":-1}'), info(b'{"max_payload":"9"}'), info(b'{"server_name":"\xff\xfe","max_payload":9}'))
 for bad in (b'', b'{', b'{"a":}', b'{"a":1,}', b'{"a" 1}', b'[1]', b'{"a":"x}', b'{"a":1}x', b'{"a":[1}'):
     print(repr(bad), info(bad))
 print(json_members(b' { "id" : "up1" , "uploadToken":"t\\\\u0041" } ', (b"id", b"uploadToken")))
 `);
     expect(out[0]).toBe("(2048, False)");
     expect(out[1]).toBe("NATS_CONNECTION_FAILED");
-    expect(out[2]).toBe("(1048576, False) (1048576, False)");
+    expect(out[2]).toBe("(1048576, False) (1048576, False) (9, False)"); // only the two members are read
     expect(out.slice(3, 12).every((l) => l.endsWith(" NATS_CONNECTION_FAILED"))).toBe(true);
     expect(out[12]).toBe(String.raw`{b'id': b'"up1"', b'uploadToken': b'"t\\u0041"'}`);
   });

@@ -298,7 +298,7 @@ class NATSClient:
         self.name = name
         self.timeout = timeout
         self.verbose = verbose
-        self.info = ""  # the server's INFO JSON text (nb.json_loads(c.info) reads all of it)
+        self.info = b""  # the server's INFO JSON as bytes (nb.json_loads(c.info) reads all of it)
         self.tls_required = False
         self.max_payload = DEFAULT_MAX_PAYLOAD
         self.server_errors = []
@@ -456,7 +456,7 @@ class NATSClient:
             f = json_members(raw, (b"max_payload", b"tls_required"))
         except ValueError:
             raise _err("NATS_CONNECTION_FAILED", "malformed INFO from server")
-        self.info = str(raw, "utf-8")
+        self.info = raw  # bytes, not decoded: the scan needs no more, and a reader checks UTF-8
         mp = f.get(b"max_payload")
         if mp and mp.isdigit() and int(mp) > 0:
             self.max_payload = int(mp)
