@@ -72,6 +72,16 @@ describe("natsbridge_mpy .mpy on MicroPython with a fixed heap", () => {
     expect(r.files["/got.bin"]).toEqual(pattern(1 << 20));
   });
 
+  it("a board that only connects and sends never loads the receiving half (natsbridge_rx) or the link client", async () => {
+    const r = await runWithHeap({
+      heapsize: 256 * KB,
+      setup: "import natsbridge_mpy",
+      code: "import sys, memcheck\nmemcheck.run('encode', 1024)\nprint('loaded', sorted(m for m in sys.modules if m.startswith('natsbridge')))",
+    });
+    expect(r.error, r.lines.join("\n")).toBeNull();
+    expect(r.lines).toContain("loaded ['natsbridge_mpy', 'natsbridge_nats']");
+  });
+
   it("a whole-message copy on receive does not fit the 50 KB limit (the check bites)", async () => {
     const r = await runWithHeap({ ...all.roundtrip_50k_copy!, heapsize: LIMITS.roundtrip_50k! });
     expect(r.error).toBeNull();
