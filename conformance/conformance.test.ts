@@ -227,6 +227,20 @@ print(bytes(bad).hex())
     expect(got.length).toBe(k);
     expect(mismatches).toBe(0);
   });
+  it("smartreceive checks its own message in place but a caller's dict in copies; unknown fields stay", async () => {
+    const out = await runPython(`
+import natsbridge_mpy as nb
+env, js = nb.smartsend("s", [("t", "hi", "text")], is_publish=False, correlation_id="c1")
+d = nb.json_loads(js)
+d["x_extra"] = 7
+before = nb.json_dumps(d)
+r = nb.smartreceive(d)
+print(nb.json_dumps(d) == before, r["payloads"], r["x_extra"], r["reply_to"] == "")
+r2 = nb.smartreceive(js[:-1] + ',"x_extra":[1]}')
+print(r2["payloads"], r2["x_extra"], sorted(k for k in r2 if k not in nb.ENVELOPE_FIELDS))
+`);
+    expect(out).toEqual(["True [('t', 'hi', 'text')] 7 True", "[('t', 'hi', 'text')] [1] ['x_extra']"]);
+  });
   it("passes every vector on CPython", () => {
     const out = python([join(conformanceDir, "python", "run_vectors.py")]).stdout;
     const line = out.split("\n").find((l) => l.startsWith("RESULT "));

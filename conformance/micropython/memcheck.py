@@ -34,7 +34,7 @@ class Loopback:
     def deliver(self, subject, path):
         """Queue the file at path as a MSG for subject's subscription."""
         n = os.stat(path)[6]
-        self.out.append(("MSG " + subject + " " + str(self.subs[subject]) + " " + str(n) + "\r\n").encode())
+        self.out.append(("MSG %s %d %d\r\n" % (subject, self.subs[subject], n)).encode())
         self.out.append((path, n))
         self.out.append(b"\r\n")
 
@@ -59,7 +59,8 @@ class Loopback:
             line[self.ln] = c
             self.ln += 1
             if c == 0x0A and self.ln > 1 and line[self.ln - 2] == 0x0D:
-                self._op(str(memoryview(line)[:self.ln - 2], "utf-8"))
+                if line[0] == 0x50 or line[0] == 0x53:  # PING, PUB, SUB; CONNECT is not read
+                    self._op(str(memoryview(line)[:self.ln - 2], "utf-8"))
                 self.ln = 0
 
     def _op(self, line):
@@ -81,7 +82,7 @@ class Loopback:
         subject, reply, path, n = self.pub
         sid = self.subs.get(subject)
         if sid is not None:
-            self.out.append(("MSG " + subject + " " + str(sid) + (" " + reply if reply else "") + " " + str(n) + "\r\n").encode())
+            self.out.append(("MSG %s %d %s%d\r\n" % (subject, sid, reply + " " if reply else "", n)).encode())
             self.out.append((path, n))
             self.out.append(b"\r\n")
 

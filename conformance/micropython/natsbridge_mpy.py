@@ -145,21 +145,24 @@ def _random_bytes(n):
     return b
 
 
+_HEX = b"0123456789abcdef"
+
+
 def uuid4():
     """RFC 4122 version 4 UUID, lowercase."""
     b = _random_bytes(16)
     b[6] = (b[6] & 0x0F) | 0x40
     b[8] = (b[8] & 0x3F) | 0x80
-    h = binascii.hexlify(b)
-    # Assembled in one buffer: slicing and joining the str would allocate six more objects.
+    # Hex digits written into one buffer: hexlify and slices would allocate six more objects.
     out = bytearray(36)
-    out[0:8] = h[0:8]
-    out[9:13] = h[8:12]
-    out[14:18] = h[12:16]
-    out[19:23] = h[16:20]
-    out[24:36] = h[20:32]
-    for k in (8, 13, 18, 23):
-        out[k] = 0x2D
+    j = 0
+    for i in range(16):
+        if i == 4 or i == 6 or i == 8 or i == 10:
+            out[j] = 0x2D
+            j += 1
+        out[j] = _HEX[b[i] >> 4]
+        out[j + 1] = _HEX[b[i] & 15]
+        j += 2
     return str(out, "ascii")
 
 

@@ -497,16 +497,19 @@ def _req_str(obj, key, where, cid):
     return obj[key]
 
 
-def parse_envelope(value, spans=False):
+def parse_envelope(value, spans=False, owned=True):
     """Validate a decoded JSON value as msg_envelope_v1 (natsbridge's receive schema).
-    Returns (header dict, list of payload dicts). Every failure is INVALID_ENVELOPE.
-    spans=True: the value came from json_loads_at(spans=True)."""
+    Returns (header dict, list of payload dicts): value itself and its payload objects, each
+    field checked and normalised in place (absent optional strings become "", as in natsbridge;
+    unknown fields stay, as natsbridge keeps them), so a board holds no second copy of them.
+    Every failure is INVALID_ENVELOPE. spans=True: the value came from json_loads_at(spans=True).
+    owned=False: value is the caller's (a dict passed to smartreceive), checked in copies."""
     if not isinstance(value, dict):
         raise _err("INVALID_ENVELOPE", "envelope must be a JSON object")
     cid = value.get("correlation_id")
     if not isinstance(cid, str):
         cid = None
-    h = {}
+    h = value if owned else dict(value)
     for k in ("correlation_id", "msg_id", "timestamp", "send_to"):
         h[k] = _req_str(value, k, "", cid)
     if not is_iso_datetime(h["timestamp"]):
@@ -523,7 +526,7 @@ def parse_envelope(value, spans=False):
         where = "payloads." + str(i) + "."
         if not isinstance(p, dict):
             raise _err("INVALID_ENVELOPE", "invalid envelope field payloads." + str(i) + ": expected object", cid)
-        q = {}
+        q = p if owned else dict(p)
         q["id"] = _opt_str(p, "id", where, cid)
         q["dataname"] = _req_str(p, "dataname", where, cid)
         for k in ("payload_type", "type"):
@@ -663,7 +666,7 @@ def smartreceive(msg, **kw):
     else:
         b, s, e, owned = _message_buffer(msg)
         value = _parse_message(b, s, e, True)
-    env, payloads = parse_envelope(value, b is not None)
+    env, payloads = parse_envelope(value, b is not None, b is not None)
     cid = env["correlation_id"]
     log = kw.get("log")
     log_trace(cid, "Processing received message", log)
