@@ -313,7 +313,7 @@ class NATSClient:
         self._pongs = 0
         self._pings = 0
         self._connected = False
-        self._tx = None  # allocated by the first publish_parts
+        self._tx = None  # allocated on connect, before the heap fills with smaller objects
         self._txn = 0
 
     # -- wire
@@ -489,6 +489,8 @@ class NATSClient:
             except OSError as e:
                 raise _err("NATS_CONNECTION_FAILED", "cannot connect to " + host + ":" + str(port) + ": " + str(e))
         self._read = reader(self._sock)
+        if self._tx is None:
+            self._tx = bytearray(_TX_SIZE)
         line = self._read_line(self.timeout)
         if line is None or line[:5] != b"INFO ":
             raise _err("NATS_CONNECTION_FAILED", "server did not send INFO")
@@ -545,8 +547,6 @@ class NATSClient:
     def publish_parts(self, subject, parts, total, reply=None):
         """Publish an envelope given as envelope_parts(): written piece by piece, never joined.
         Small pieces are gathered in one 512-byte buffer, so the socket sees few writes."""
-        if self._tx is None:
-            self._tx = bytearray(_TX_SIZE)
         self._txn = 0
         self._put(self._pub_head(subject, reply, total))
         write_parts(parts, self._put)
