@@ -4,7 +4,6 @@
  *     [--max-uploads N] [--cors-origin http://localhost:5173 ...]
  * Prints the base URL (the `fileserver_url` to give natsbridge) and serves until SIGINT/SIGTERM.
  */
-import { parseArgs } from "node:util";
 import { cliArgs, type CliArgs } from "./cli-args.js";
 import { DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_MAX_UPLOADS, startFileServer } from "./server.js";
 
@@ -24,26 +23,14 @@ const cli: CliArgs = cliArgs(usage);
 const fail: CliArgs["fail"] = cli.fail;
 const intOption = cli.intOption;
 
-let args;
-try {
-  args = parseArgs({
-    options: {
-      port: { type: "string", short: "p" },
-      host: { type: "string" },
-      dir: { type: "string" },
-      "max-upload-bytes": { type: "string" },
-      "max-uploads": { type: "string" },
-      "cors-origin": { type: "string", multiple: true },
-      help: { type: "boolean", short: "h" },
-    },
-  }).values;
-} catch (e) {
-  fail(e instanceof Error ? e.message : String(e));
-}
-if (args.help) {
-  process.stdout.write(`${usage}\n`);
-  process.exit(0);
-}
+const args = cli.parse({
+  port: { type: "string", short: "p" },
+  host: { type: "string" },
+  dir: { type: "string" },
+  "max-upload-bytes": { type: "string" },
+  "max-uploads": { type: "string" },
+  "cors-origin": { type: "string", multiple: true },
+});
 
 let server;
 try {

@@ -1,5 +1,8 @@
-/** Small HTTP helpers shared by the dev file server's routes: coded errors, JSON answers, bounded bodies. */
-import type { IncomingMessage, ServerResponse } from "node:http";
+/**
+ * Small HTTP helpers shared by the dev file server and the Object Store gateway: coded errors, JSON
+ * answers, bounded bodies, listening.
+ */
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 
 /** A refusal with its HTTP status; anything else thrown by a route is a bug and answers 500. */
 export class HttpError extends Error {
@@ -47,4 +50,15 @@ export async function readSmallBody(req: IncomingMessage, limit: number): Promis
 export function baseUrl(host: string, port: number): string {
   const urlHost = host === "0.0.0.0" || host === "" ? "127.0.0.1" : host === "::" ? "::1" : host;
   return `http://${urlHost.includes(":") ? `[${urlHost}]` : urlHost}:${port}`;
+}
+
+/** Listen on `host:port`; rejects when the port is taken or the address is not local. */
+export function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
 }

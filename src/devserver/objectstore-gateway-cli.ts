@@ -3,7 +3,6 @@
  * as you like on the same bucket:
  *   npx tsx src/devserver/objectstore-gateway-cli.ts --nats nats://127.0.0.1:4222 --bucket files --port 8080
  */
-import { parseArgs } from "node:util";
 import { cliArgs, type CliArgs } from "./cli-args.js";
 import { connect } from "nats";
 import { startObjectStoreGateway } from "./objectstore-gateway.js";
@@ -14,27 +13,15 @@ const cli: CliArgs = cliArgs(usage);
 const fail: CliArgs["fail"] = cli.fail;
 const num = cli.intOption;
 
-let args;
-try {
-  args = parseArgs({
-    options: {
-      nats: { type: "string" },
-      bucket: { type: "string" },
-      port: { type: "string", short: "p" },
-      host: { type: "string" },
-      "ttl-ms": { type: "string" },
-      replicas: { type: "string" },
-      "max-upload-bytes": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  }).values;
-} catch (e) {
-  fail(e instanceof Error ? e.message : String(e));
-}
-if (args.help) {
-  process.stdout.write(`${usage}\n`);
-  process.exit(0);
-}
+const args = cli.parse({
+  nats: { type: "string" },
+  bucket: { type: "string" },
+  port: { type: "string", short: "p" },
+  host: { type: "string" },
+  "ttl-ms": { type: "string" },
+  replicas: { type: "string" },
+  "max-upload-bytes": { type: "string" },
+});
 if (!args.nats) fail("--nats is required");
 
 const nc = await connect({ servers: args.nats.split(","), name: "natsbridge-gateway", maxReconnectAttempts: -1 });

@@ -11,15 +11,18 @@
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { AddressInfo } from "node:net";
 import { createObjectStoreClaims } from "../core/claimcheck/objectstore.js";
 import type { ConnectionSource, ObjectStoreLike } from "../core/jetstream/api.js";
 import { answerPreflight, applyCors } from "./cors.js";
-import { baseUrl, HttpError, readSmallBody, sendError, sendJson } from "./http.js";
-import { MultipartError, MultipartParser, parseHeaderParams } from "./multipart.js";
-import { partFileName, percentDecode as decodeSegment, whatwgUnescape } from "./names.js";
+import { baseUrl, HttpError, listen, readSmallBody, sendError, sendJson } from "./http.js";
+import { parseHeaderParams } from "./multipart.js";
+import { percentDecode as decodeSegment, whatwgUnescape } from "./names.js";
+import { objectStoreSink } from "./objectstore-sink.js";
+import { receiveFile } from "./receive-file.js";
 import { field } from "./routes.js";
 import type { FileServerStats } from "./server.js";
+import { trackShutdown } from "./shutdown.js";
 import { newId, tokenMatches } from "./store.js";
 
 export interface ObjectStoreGatewayOptions {
@@ -84,9 +87,6 @@ export async function startObjectStoreGateway(opts: ObjectStoreGatewayOptions): 
   const counters: FileServerStats = { uploads: 0, downloads: 0 };
   // One-shot files being sent by this process; other gateways on the bucket see the file until it is deleted.
   const downloading = new Set<string>();
-  const inflight = new Set<Promise<unknown>>();
-  const sockets = new Set<Socket>();
-  let closing = false;
 
   async function liveUpload(os: ObjectStoreLike, id: string | undefined): Promise<UploadMeta | undefined> {
     if (id === undefined || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) return undefined;
@@ -140,85 +140,11 @@ export async function startObjectStoreGateway(opts: ObjectStoreGatewayOptions): 
     const boundary = params["boundary"];
     if (type !== "multipart/form-data" || !boundary) throw new HttpError(400, "expected a multipart/form-data body");
     const fileId = newId();
-
-    await new Promise<void>((resolve, reject) => {
-      let fileName: string | undefined;
-      let size = 0;
-      let inFilePart = false;
-      let gotFile = false;
-      let failed = false;
-      let ended = false;
-      let controller!: ReadableStreamDefaultController<Uint8Array>;
-      let stored: Promise<unknown> | undefined;
-      // The object store pulls chunks as it writes them: the socket pauses while it is behind, so a
-      // large upload never piles up in memory.
-      const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c), pull: () => void req.resume() }, { highWaterMark: 8 });
-
-      const fail = (err: unknown) => {
-        if (failed) return;
-        failed = true;
-        req.off("data", onData);
-        req.resume();
-        // The store removes the chunks of a put that fails.
-        if (stored) controller.error(err);
-        void (stored ?? Promise.resolve()).catch(() => undefined).then(() => reject(err));
-      };
-
-      const parser = new MultipartParser(boundary, {
-        onPartBegin(headers) {
-          const cd = parseHeaderParams(headers["content-disposition"] ?? "");
-          if (gotFile || cd.type !== "form-data" || cd.params["name"] !== "file") return;
-          fileName = partFileName(cd.params);
-          if (!fileName) throw new HttpError(400, "the file part has no filename");
-          gotFile = inFilePart = true;
-          stored = os.put({ name: fileObject(uploadId!, fileId), description: fileName }, body);
-          stored.catch(fail);
-        },
-        onPartData(data) {
-          if (!inFilePart) return;
-          size += data.length;
-          if (size > maxUploadBytes) throw new HttpError(413, `file larger than ${maxUploadBytes} bytes`);
-          controller.enqueue(data);
-          if ((controller.desiredSize ?? 1) <= 0) req.pause();
-        },
-        onPartEnd() {
-          if (inFilePart) {
-            inFilePart = false;
-            controller.close();
-          }
-        },
-      });
-
-      const onData = (chunk: Buffer) => {
-        try {
-          parser.write(chunk);
-        } catch (e) {
-          fail(e instanceof MultipartError ? new HttpError(400, e.message) : e);
-        }
-      };
-      req.on("data", onData);
-      req.once("end", () => {
-        ended = true;
-        if (failed) return;
-        try {
-          parser.end();
-          if (!gotFile) throw new HttpError(400, "no multipart field named 'file'");
-          if (inFilePart) throw new HttpError(400, "the file part did not end");
-        } catch (e) {
-          fail(e instanceof MultipartError ? new HttpError(400, e.message) : e);
-          return;
-        }
-        stored!.then(() => {
-          if (failed) return;
-          counters.uploads++;
-          sendJson(res, 200, { id: fileId, fileName, fileSize: size, status: "uploaded" });
-          resolve();
-        }, fail);
-      });
-      req.once("close", () => {
-        if (!ended) fail(new HttpError(400, "upload aborted"));
-      });
-    });
+    const object = fileObject(uploadId!, fileId);
+    // No cap on the body beyond the file's own: the parser keeps only a delimiter's length of anything else.
+    const got = await receiveFile(req, objectStoreSink(os, object), { boundary, maxBytes: maxUploadBytes, maxBodyBytes: Infinity });
+    counters.uploads++;
+    sendJson(res, 200, { id: fileId, fileName: got.name, fileSize: got.size, status: "uploaded" });
   }
 
   async function getFile(req: IncomingMessage, res: ServerResponse, segs: string[]): Promise<void> {
@@ -291,7 +217,7 @@ export async function startObjectStoreGateway(opts: ObjectStoreGatewayOptions): 
   }
 
   const server: Server = createServer((req, res) => {
-    if (closing) return sendError(res, 503, "server closing");
+    if (shutdown.closing) return sendError(res, 503, "server closing");
     const p = (async () => {
       try {
         await handle(req, res);
@@ -300,39 +226,19 @@ export async function startObjectStoreGateway(opts: ObjectStoreGatewayOptions): 
         else sendError(res, 503, `object store: ${e instanceof Error ? e.message : String(e)}`);
       }
     })();
-    inflight.add(p);
-    void p.finally(() => inflight.delete(p));
+    shutdown.track(p);
   });
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.once("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  const shutdown = trackShutdown(server);
+  await listen(server, opts.port ?? 0, host);
   server.on("error", () => undefined);
   const port = (server.address() as AddressInfo).port;
   const url = baseUrl(host, port);
 
-  let closed: Promise<void> | undefined;
   return {
     url,
     port,
     bucket,
     stats: () => ({ ...counters }),
-    close() {
-      closed ??= (async () => {
-        closing = true;
-        const stopped = new Promise<void>((r) => server.close(() => r()));
-        for (const s of sockets) s.destroy();
-        await stopped;
-        await Promise.allSettled([...inflight]);
-      })();
-      return closed;
-    },
+    close: () => shutdown.close(),
   };
 }

@@ -1,18 +1,29 @@
 /**
- * Stream the `file` field of a multipart/form-data request body to a file on disk, with
- * backpressure from the disk to the socket; a failed or aborted request leaves no partial file.
+ * Receive the `file` field of a multipart/form-data request body into a sink (a file on disk for
+ * the dev file server, disk-sink.ts; an Object Store object for the gateway, objectstore-sink.ts),
+ * with backpressure from the sink to the socket; a failed or aborted request leaves nothing stored.
  */
 import type { IncomingMessage } from "node:http";
-import { createWriteStream, type WriteStream } from "node:fs";
-import { unlink } from "node:fs/promises";
 import { HttpError } from "./http.js";
 import { MultipartError, MultipartParser, parseHeaderParams } from "./multipart.js";
 import { partFileName } from "./names.js";
 
+/** Where the file part's bytes go. The receiver calls `open` at most once, then `write`s, then `end`. */
+export interface FileSink {
+  /** The file part began: start storing it. Settles once the file is stored whole, or failed. */
+  open(fileName: string): Promise<void>;
+  /** Take a chunk; false asks the receiver to stop reading the socket until `drained()` resolves. */
+  write(chunk: Buffer): boolean;
+  /** Resolves once the sink takes more, or needs no more (ended, failed). */
+  drained(): Promise<void>;
+  /** The file part ended. */
+  end(): void;
+  /** The request failed: discard what was stored. Called once, also when `open` never was. */
+  abort(err: unknown): Promise<void>;
+}
+
 export interface ReceiveFileOptions {
   boundary: string;
-  /** Where the bytes go; the file must not exist yet. */
-  path: string;
   /** Largest accepted file, in bytes. */
   maxBytes: number;
   /** Largest accepted request body (the file plus multipart framing and any other fields). */
@@ -32,19 +43,17 @@ export function asHttpError(e: unknown): unknown {
   return e;
 }
 
-export function receiveFile(req: IncomingMessage, opts: ReceiveFileOptions): Promise<ReceivedFile> {
-  const { path, maxBytes, maxBodyBytes } = opts;
+export function receiveFile(req: IncomingMessage, sink: FileSink, opts: ReceiveFileOptions): Promise<ReceivedFile> {
+  const { maxBytes, maxBodyBytes } = opts;
   const received = new Promise<ReceivedFile>((resolve, reject) => {
-    let out: WriteStream | undefined;
-    let outDone: Promise<void> | undefined;
+    let stored: Promise<void> | undefined;
     let fileName: string | undefined;
     let size = 0;
     let bodyBytes = 0;
     let inFilePart = false;
-    let gotFile = false;
     let failed = false;
     let ended = false;
-    let diskFull = false;
+    let sinkFull = false;
 
     const fail = (err: unknown) => {
       if (failed) return;
@@ -52,12 +61,7 @@ export function receiveFile(req: IncomingMessage, opts: ReceiveFileOptions): Pro
       req.off("data", onData);
       // Let Node discard the rest of the body so the client still reads our status code.
       req.resume();
-      const cleanup = new Promise<void>((r) => {
-        if (!out || out.closed) return r();
-        out.once("close", () => r());
-        out.destroy();
-      });
-      void cleanup.then(() => unlink(path).catch(() => undefined)).then(() => reject(err));
+      void sink.abort(err).catch(() => undefined).then(() => reject(err));
     };
 
     // Throws for a boundary outside RFC 2046 (1..70 characters): the promise rejects, mapped to 400 below.
@@ -65,27 +69,23 @@ export function receiveFile(req: IncomingMessage, opts: ReceiveFileOptions): Pro
       onPartBegin(headers) {
         const cd = parseHeaderParams(headers["content-disposition"] ?? "");
         // Plik stores one file per request: the first `file` field; other fields are ignored.
-        if (gotFile || cd.type !== "form-data" || cd.params["name"] !== "file") return;
+        if (stored || cd.type !== "form-data" || cd.params["name"] !== "file") return;
         fileName = partFileName(cd.params);
         if (!fileName) throw new HttpError(400, "the file part has no filename");
-        gotFile = inFilePart = true;
-        out = createWriteStream(path, { flags: "wx" });
-        outDone = new Promise<void>((r, j) => {
-          out!.once("finish", () => r());
-          out!.once("error", j);
-        });
-        outDone.catch(fail);
+        inFilePart = true;
+        stored = sink.open(fileName);
+        stored.catch(fail);
       },
       onPartData(data) {
         if (!inFilePart) return;
         size += data.length;
         if (size > maxBytes) throw new HttpError(413, `file larger than ${maxBytes} bytes`);
-        if (!out!.write(data)) diskFull = true;
+        if (!sink.write(data)) sinkFull = true;
       },
       onPartEnd() {
         if (inFilePart) {
           inFilePart = false;
-          out!.end();
+          sink.end();
         }
       },
     });
@@ -100,18 +100,15 @@ export function receiveFile(req: IncomingMessage, opts: ReceiveFileOptions): Pro
         fail(e);
         return;
       }
-      if (diskFull && !failed) {
-        // Backpressure: stop reading the socket while the disk catches up, so a large upload
-        // never accumulates in memory. A stream that was end()ed in this chunk never emits
-        // 'drain', and a paused request never emits 'end', so 'finish'/'close' resume it too.
-        diskFull = false;
+      if (sinkFull && !failed) {
+        // Backpressure: stop reading the socket while the sink catches up, so a large upload never
+        // accumulates in memory. A paused request never emits 'end', so a sink that was ended in
+        // this chunk must resolve `drained()` too (FileSink.drained).
+        sinkFull = false;
         req.pause();
-        const w = out!;
-        const go = () => {
-          w.off("drain", go).off("finish", go).off("close", go);
+        void sink.drained().then(() => {
           if (!failed) req.resume();
-        };
-        w.on("drain", go).on("finish", go).on("close", go);
+        });
       }
     };
     req.on("data", onData);
@@ -120,12 +117,14 @@ export function receiveFile(req: IncomingMessage, opts: ReceiveFileOptions): Pro
       if (failed) return;
       try {
         parser.end();
-        if (!gotFile) throw new HttpError(400, "no multipart field named 'file'");
+        if (!stored) throw new HttpError(400, "no multipart field named 'file'");
+        // parser.end() passing means every part got its onPartEnd; a sink is never left unended.
+        if (inFilePart) throw new HttpError(400, "the file part did not end");
       } catch (e) {
         fail(e);
         return;
       }
-      outDone!.then(() => {
+      stored.then(() => {
         if (!failed) resolve({ name: fileName!, size });
       }, fail);
     });

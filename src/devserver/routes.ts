@@ -13,6 +13,7 @@ import { answerPreflight } from "./cors.js";
 import { HttpError, readSmallBody, sendError, sendJson } from "./http.js";
 import { parseHeaderParams } from "./multipart.js";
 import { nameMatches, percentDecode } from "./names.js";
+import { diskSink } from "./disk-sink.js";
 import { receiveFile } from "./receive-file.js";
 import { tokenMatches, type StoredFile, type UploadStore } from "./store.js";
 
@@ -85,7 +86,7 @@ async function addFile(ctx: RouteContext, req: IncomingMessage, res: ServerRespo
   let stored: StoredFile | undefined;
   try {
     const { id, path } = await ctx.store.beginFile(upload);
-    const got = await receiveFile(req, { boundary, path, maxBytes: ctx.maxUploadBytes, maxBodyBytes }).catch((e: unknown) => {
+    const got = await receiveFile(req, diskSink(path), { boundary, maxBytes: ctx.maxUploadBytes, maxBodyBytes }).catch((e: unknown) => {
       // The upload expired (or the server is closing) while its file came in: its directory is
       // gone, which is why writing failed.
       throw ctx.store.has(upload) ? e : new HttpError(404, "upload not found");

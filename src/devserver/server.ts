@@ -13,11 +13,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AddressInfo, Socket } from "node:net";
+import type { AddressInfo } from "node:net";
 import { applyCors } from "./cors.js";
-import { baseUrl, HttpError, sendError } from "./http.js";
+import { baseUrl, HttpError, listen, sendError } from "./http.js";
 import { resolveOptions, type FileServerOptions, type ResolvedOptions } from "./options.js";
 import { route, type RouteContext } from "./routes.js";
+import { trackShutdown } from "./shutdown.js";
 import { UploadStore } from "./store.js";
 
 export type { FileServerCorsOptions, FileServerOptions, FileServerTimeouts } from "./options.js";
@@ -61,17 +62,6 @@ function refuse(req: IncomingMessage, res: ServerResponse, status: number, messa
   sendError(res, status, message);
 }
 
-/** Listen on `host:port`; rejects when the port is taken or the address is not local. */
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-}
-
 /**
  * Node's HTTP server with the dev server's timeouts: a connection that dribbles its headers, goes
  * silent mid-body or stops reading a download is cut, so it cannot hold a descriptor for long.
@@ -100,14 +90,11 @@ export async function startFileServer(opts: FileServerOptions = {}): Promise<Fil
   if (!ownsDir) await mkdir(dir, { recursive: true });
 
   const store = new UploadStore(dir, { maxUploads: o.maxUploads, emptyUploadMs: o.timeouts.emptyUploadMs });
-  const inflight = new Set<Promise<unknown>>();
-  const sockets = new Set<Socket>();
-  let closing = false;
   const ctx: RouteContext = {
     store,
     maxUploadBytes: o.maxUploadBytes,
     counters: { uploads: 0, downloads: 0 },
-    closing: () => closing,
+    closing: () => shutdown.closing,
   };
 
   const server = createTimedServer(o.timeouts, (req, res) => {
@@ -115,7 +102,7 @@ export async function startFileServer(opts: FileServerOptions = {}): Promise<Fil
       refuse(req, res, 403, "origin not allowed");
       return;
     }
-    if (closing) {
+    if (shutdown.closing) {
       refuse(req, res, 503, "server closing");
       return;
     }
@@ -127,13 +114,9 @@ export async function startFileServer(opts: FileServerOptions = {}): Promise<Fil
         else refuse(req, res, 500, e instanceof Error ? e.message : String(e));
       }
     })();
-    inflight.add(handled);
-    void handled.then(() => inflight.delete(handled));
+    shutdown.track(handled);
   });
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.once("close", () => sockets.delete(s));
-  });
+  const shutdown = trackShutdown(server);
 
   await listen(server, o.port, o.host);
   // Errors after listening (e.g. a socket reset) must not crash the host process.
@@ -148,12 +131,7 @@ export async function startFileServer(opts: FileServerOptions = {}): Promise<Fil
     stats: () => ({ ...ctx.counters }),
     close() {
       closed ??= (async () => {
-        closing = true;
-        const stopped = new Promise<void>((r) => server.close(() => r()));
-        // server.close() alone waits for keep-alive connections to time out; close() must be prompt.
-        for (const s of sockets) s.destroy();
-        await stopped;
-        await Promise.allSettled([...inflight]);
+        await shutdown.close();
         await store.close();
         if (ownsDir) await rm(dir, { recursive: true, force: true });
       })();

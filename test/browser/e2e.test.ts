@@ -3,13 +3,14 @@
  * the dev file server on another origin: the browser build of the *packaged* library receives
  * every payload type from the Node entry and sends every type back, direct and link.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect } from "vitest";
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { connect, type Msg, type NatsConnection } from "nats";
 import * as arrow from "apache-arrow";
 import type { Browser, Page } from "playwright-core";
+import { allStarted, guardedSetup } from "../helpers/guarded-setup.js";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
 import { randomBytes, uniqueSubject } from "../helpers/bridge-env.js";
 import { startFileServer, type FileServer } from "../../src/fileserver.js";
@@ -45,44 +46,26 @@ async function timed<T>(name: string, f: () => Promise<T>): Promise<T> {
   }
 }
 
-/**
- * A failed setup (no Chromium, no nats-server, a build error) must fail every test, not leave them
- * "skipped" as a throwing beforeAll would: keep the error and rethrow it from each test.
- */
-let setupError: unknown;
-const test = (name: string, fn: () => Promise<void>) =>
-  it(name, async () => {
-    if (setupError !== undefined) throw setupError;
-    await fn();
-  });
-
-beforeAll(async () => {
-  try {
-    // Everything in parallel: the package build + page bundle, the servers, the browser.
-    const pageBuild = (async () => {
-      pkg = await timed("build package (tsup)", buildPackage);
-      const outdir = join(pkg.pkgDir, "page");
-      const b = await timed("bundle page (esbuild)", () =>
-        bundleForBrowser({ pkgDir: pkg.pkgDir, entryPoints: { "e2e-page": join(ROOT, "test/browser/fixtures/e2e-page.ts") }, outdir, splitting: true }),
-      );
-      expect(unexpectedBuiltins(b.builtins)).toEqual([]);
-      const html = `<!doctype html><meta charset="utf-8"><title>natsbridge e2e</title><script type="module" src="/e2e-page.js"></script><body>e2e</body>`;
-      site = await startStaticServer(outdir, { "/index.html": html });
-    })();
-    // allSettled: whatever did start is assigned, so afterAll stops it even when something else failed.
-    const results = await Promise.allSettled([
-      timed("start nats-server", () => startNatsServer()).then((h) => (nats = h)),
-      // The page is served from another origin (the static server's), decided once it listens.
-      startFileServer({ host: "127.0.0.1", cors: { origins: (origin) => origin === site?.url } }).then((f) => (files = f)),
-      timed("launch chromium", launchChromium).then((b) => (browser = b)),
-      pageBuild,
-    ]);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed) throw failed.reason;
-    nc = await connect({ servers: nats.url });
-  } catch (e) {
-    setupError = e;
-  }
+const test = guardedSetup(async () => {
+  // Everything in parallel: the package build + page bundle, the servers, the browser.
+  const pageBuild = (async () => {
+    pkg = await timed("build package (tsup)", buildPackage);
+    const outdir = join(pkg.pkgDir, "page");
+    const b = await timed("bundle page (esbuild)", () =>
+      bundleForBrowser({ pkgDir: pkg.pkgDir, entryPoints: { "e2e-page": join(ROOT, "test/browser/fixtures/e2e-page.ts") }, outdir, splitting: true }),
+    );
+    expect(unexpectedBuiltins(b.builtins)).toEqual([]);
+    const html = `<!doctype html><meta charset="utf-8"><title>natsbridge e2e</title><script type="module" src="/e2e-page.js"></script><body>e2e</body>`;
+    site = await startStaticServer(outdir, { "/index.html": html });
+  })();
+  await allStarted([
+    timed("start nats-server", () => startNatsServer()).then((h) => (nats = h)),
+    // The page is served from another origin (the static server's), decided once it listens.
+    startFileServer({ host: "127.0.0.1", cors: { origins: (origin) => origin === site?.url } }).then((f) => (files = f)),
+    timed("launch chromium", launchChromium).then((b) => (browser = b)),
+    pageBuild,
+  ]);
+  nc = await connect({ servers: nats.url });
 });
 
 afterAll(async () => {

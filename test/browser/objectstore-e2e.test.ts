@@ -3,11 +3,12 @@
  * keeps link payloads in a JetStream Object Store bucket over nats.ws (no HTTP file server), and
  * reads them back; Node reads the browser's objects and the browser Node's (issue 10).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect } from "vitest";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { connect, type Msg, type NatsConnection } from "nats";
 import type { Browser, Page } from "playwright-core";
+import { allStarted, guardedSetup } from "../helpers/guarded-setup.js";
 import { startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
 import { randomBytes, uniqueSubject } from "../helpers/bridge-env.js";
 import { tableFromArrays } from "apache-arrow";
@@ -34,37 +35,23 @@ let browser: Browser;
 let nc: NatsConnection;
 let node: Bridge;
 
-// A failed setup must fail every test (a throwing beforeAll would leave them skipped).
-let setupError: unknown;
-const test = (name: string, fn: () => Promise<void>) =>
-  it(name, async () => {
-    if (setupError !== undefined) throw setupError;
-    await fn();
-  });
-
-beforeAll(async () => {
-  try {
-    const pageBuild = (async () => {
-      pkg = await buildPackage();
-      const outdir = join(pkg.pkgDir, "os-page");
-      const b = await bundleForBrowser({ pkgDir: pkg.pkgDir, entryPoints: { "os-page": join(ROOT, "test/browser/fixtures/objectstore-page.ts") }, outdir, splitting: true });
-      expect(unexpectedBuiltins(b.builtins)).toEqual([]);
-      const html = `<!doctype html><meta charset="utf-8"><title>natsbridge object store</title><script type="module" src="/os-page.js"></script><body>os</body>`;
-      site = await startStaticServer(outdir, { "/index.html": html });
-    })();
-    const results = await Promise.allSettled([
-      startNatsServer({ newest: true }).then((h) => (nats = h)),
-      launchChromium().then((b) => (browser = b)),
-      pageBuild,
-    ]);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed) throw failed.reason;
-    nc = await connect({ servers: nats.url });
-    const claims = createObjectStoreClaims({ connection: nc, bucket: BUCKET, ttl_ms: 60_000 });
-    node = createBridge({ upload: claims.upload, download: claims.download, nats_connection: nc, size_threshold: 0 });
-  } catch (e) {
-    setupError = e;
-  }
+const test = guardedSetup(async () => {
+  const pageBuild = (async () => {
+    pkg = await buildPackage();
+    const outdir = join(pkg.pkgDir, "os-page");
+    const b = await bundleForBrowser({ pkgDir: pkg.pkgDir, entryPoints: { "os-page": join(ROOT, "test/browser/fixtures/objectstore-page.ts") }, outdir, splitting: true });
+    expect(unexpectedBuiltins(b.builtins)).toEqual([]);
+    const html = `<!doctype html><meta charset="utf-8"><title>natsbridge object store</title><script type="module" src="/os-page.js"></script><body>os</body>`;
+    site = await startStaticServer(outdir, { "/index.html": html });
+  })();
+  await allStarted([
+    startNatsServer({ newest: true }).then((h) => (nats = h)),
+    launchChromium().then((b) => (browser = b)),
+    pageBuild,
+  ]);
+  nc = await connect({ servers: nats.url });
+  const claims = createObjectStoreClaims({ connection: nc, bucket: BUCKET, ttl_ms: 60_000 });
+  node = createBridge({ upload: claims.upload, download: claims.download, nats_connection: nc, size_threshold: 0 });
 });
 
 afterAll(async () => {

@@ -84,6 +84,33 @@ describe("Plik-compatible gateway over the Object Store", () => {
     expect((await fetch(gw2.url + short.path)).status).toBe(404);
   });
 
+  it("answers 400, as the dev file server does, to malformed file posts and stores nothing", async () => {
+    const uploadsBefore = gw1.stats().uploads;
+    const created = (await (await fetch(`${gw1.url}/upload`, { method: "POST", body: "{}" })).json()) as { id: string; uploadToken: string };
+    const post = (boundary: string, body: string) =>
+      fetch(`${gw1.url}/file/${created.id}`, {
+        method: "POST",
+        headers: { "X-UploadToken": created.uploadToken, "Content-Type": `multipart/form-data; boundary=${boundary}` },
+        body,
+      });
+    const part = (b: string, name: string) => `--${b}\r\nContent-Disposition: form-data; name="${name}"; filename="a.bin"\r\n\r\nabc\r\n`;
+    // RFC 2046 allows 1..70 boundary characters: the client's error, not the store's (was 503).
+    const long = "b".repeat(71);
+    const refused = [
+      await post(long, `${part(long, "file")}--${long}--\r\n`),
+      await post("b", `${part("b", "other")}--b--\r\n`),
+      await post("b", part("b", "file")),
+    ];
+    expect(refused.map((r) => r.status)).toEqual([400, 400, 400]);
+    const messages = await Promise.all(refused.map(async (r) => ((await r.json()) as { message: string }).message));
+    expect(messages).toEqual(["invalid multipart boundary", "no multipart field named 'file'", "multipart body ended before its closing boundary"]);
+    const os = await nc1.jetstream().views.os("gw");
+    const names: string[] = [];
+    for (const info of await os.list()) names.push(info.name);
+    expect(names.filter((n) => n.startsWith(`file/${created.id}/`))).toEqual([]);
+    expect(gw1.stats().uploads).toBe(uploadsBefore);
+  });
+
   it("aborts a download whose chunks fail the store's digest check, never sending it as whole", async () => {
     const bytes = randomBytes(2000, 6);
     const up = await upload(gw1.url, bytes, "c.bin", { OneShot: false });
