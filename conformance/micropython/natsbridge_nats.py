@@ -498,19 +498,16 @@ class NATSClient:
         if self.tls_required:
             raise _err("NATS_CONNECTION_FAILED", "server requires TLS, which this client does not do")
         self._connected = True
-        # CONNECT's JSON from constant pieces and the few string values (js_string escapes them).
-        self._send(b'CONNECT {"verbose":true' if self.verbose else b'CONNECT {"verbose":false')
-        self._send(b',"pedantic":false,"tls_required":false,"lang":"micropython","version":' if _IS_MICROPYTHON
-                   else b',"pedantic":false,"tls_required":false,"lang":"python-natsbridge-mpy","version":')
-        self._send(js_string(VERSION).encode())
-        self._send(b',"protocol":1,"name":')
-        self._send(js_string(self.name).encode("utf-8"))
-        self._send(b',"headers":false')
+        # CONNECT's JSON: one template, the few string values escaped by js_string.
+        auth = ""
         if user is not None:
-            self._send((',"user":' + js_string(user) + ',"pass":' + js_string(password)).encode("utf-8"))
+            auth = ',"user":' + js_string(user) + ',"pass":' + js_string(password)
         if token is not None:
-            self._send((',"auth_token":' + js_string(token)).encode("utf-8"))
-        self._send(b"}\r\nPING\r\n")
+            auth = ',"auth_token":' + js_string(token)
+        self._send(('CONNECT {"verbose":%s,"pedantic":false,"tls_required":false,"lang":"%s","version":%s,'
+                    '"protocol":1,"name":%s,"headers":false%s}\r\nPING\r\n' % (
+                        "true" if self.verbose else "false", "micropython" if _IS_MICROPYTHON else "python-natsbridge-mpy",
+                        js_string(VERSION), js_string(self.name), auth)).encode("utf-8"))
         self._wait_pong(self._pings + 1, self.timeout)
         self._pings += 1
         return self
