@@ -8,8 +8,8 @@
  *
  *   npx tsx conformance/micropython/heap-unix.ts PATH-TO-MICROPYTHON [...]
  *
- * Debian ships no unix port, so the binary is one you build (MicroPython's ports/unix; build it
- * with MICROPY_FORCE_32BIT=1 for a board's 32-bit objects). Not part of `npm test`.
+ * Debian ships no unix port, so the binary is one you provide (a 32-bit one has a board's object
+ * sizes). Not part of `npm test`.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
