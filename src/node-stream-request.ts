@@ -6,6 +6,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { concatBytes } from "./core/bytes.js";
 import type { ResponseLike } from "./core/runtime.js";
 
 interface StreamInit {
@@ -86,10 +87,7 @@ function responseOf(res: IncomingMessage): ResponseLike {
       parts.push(value);
       n += value.byteLength;
     }
-    const out = new Uint8Array(n);
-    let at = 0;
-    for (const p of parts) (out.set(p, at), (at += p.byteLength));
-    return out;
+    return concatBytes(parts, n);
   };
   const status = res.statusCode ?? 0;
   return {

@@ -1,3 +1,4 @@
+import { concatBytes } from "./bytes.js";
 import { NatsBridgeError } from "./errors.js";
 
 /**
@@ -105,8 +106,5 @@ export async function readAll(source: ByteSource, limit: number): Promise<Uint8A
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) (out.set(c, at), (at += c.byteLength));
-  return out;
+  return concatBytes(chunks, n);
 }

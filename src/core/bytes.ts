@@ -24,6 +24,17 @@ export function utf8Decode(bytes: Uint8Array): string {
   }
 }
 
+/** The chunks joined into one fresh Uint8Array of `total` bytes (their summed length). */
+export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
 /** Accepts Uint8Array (Buffer included), ArrayBuffer and any ArrayBufferView; returns a view, never a copy. */
 export function asBytes(data: unknown): Uint8Array | null {
   if (data instanceof Uint8Array) return data;

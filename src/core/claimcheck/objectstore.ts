@@ -7,6 +7,7 @@
  * digest ties the object to the envelope that named it (a replaced object is refused).
  */
 import type { ByteSource } from "../byte-source.js";
+import { concatBytes } from "../bytes.js";
 import { NatsBridgeError } from "../errors.js";
 import { resolveConnection, type ConnectionSource, type JetStreamConnectionLike, type ObjectInfoLike, type ObjectStoreLike } from "../jetstream/api.js";
 import { isTransient, retryTransient, type RetryBudget } from "../jetstream/retry.js";
@@ -258,7 +259,7 @@ export function createObjectStoreClaims(opts: ObjectStoreClaimOptions): ObjectSt
       clearTimeout(timer);
     }
     if (at !== size) throw finalFailure(`object ${JSON.stringify(link.name)} ended after ${at} of ${size} bytes`, "size_mismatch", details, correlation_id);
-    return concat(parts, at);
+    return concatBytes(parts, at); // a fresh copy: never the client's Buffer or a view into its read buffer
   }
 
   const download = async (url: string, max_retries = 5, base_delay = 100, max_delay = 5000, correlation_id = ""): Promise<Uint8Array> => {
@@ -292,17 +293,6 @@ export function createObjectStoreClaims(opts: ObjectStoreClaimOptions): ObjectSt
     },
     objectStore: () => store(bucket, create),
   };
-}
-
-/** One fresh plain Uint8Array (never the client's Buffer or a view into its read buffer). */
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }
 
 const asUint8 = (b: Uint8Array | ArrayBuffer) => (b instanceof Uint8Array ? b : new Uint8Array(b));

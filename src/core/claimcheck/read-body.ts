@@ -1,4 +1,4 @@
-import { asBytes } from "../bytes.js";
+import { asBytes, concatBytes } from "../bytes.js";
 import type { ResponseLike } from "../runtime.js";
 
 export type BodyRefusal = "size_mismatch" | "too_large";
@@ -145,13 +145,8 @@ function checkExact(body: Uint8Array, expected: number | null): Uint8Array {
   return body;
 }
 
+/** One chunk is handed back as a plain view of itself (no copy); more are joined. */
 function concat(chunks: Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return new Uint8Array(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength);
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks, total);
 }
