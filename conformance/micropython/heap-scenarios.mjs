@@ -1,12 +1,12 @@
 // The heap jobs of heap.test.ts and their limits.
 //
-//   node conformance/micropython/heap-scenarios.mjs --measure [--unix PATH-TO-MICROPYTHON]
+//   node conformance/micropython/heap-scenarios.mjs --measure
 //
 // prints the smallest heap each job fits in (the figures in docs/micropython.md).
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runWithHeap, smallestHeap } from "./heap.mjs";
+import { fitsWasm, runWithHeap, smallestHeap } from "./heap.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const KB = 1024;
@@ -84,20 +84,18 @@ function cpythonEnvelope(n) {
   return new Uint8Array(r.stdout);
 }
 
-/** unix: a MicroPython unix port binary (`--unix PATH`) to measure on instead of the WebAssembly port. */
-export async function measureAll({ unix } = {}) {
+export async function measureAll() {
   const envelopes = Object.fromEntries(Object.entries(SIZES).map(([l, n]) => [l, cpythonEnvelope(n)]));
   const all = jobs(envelopes);
   const setup = await runWithHeap({ heapsize: 1 << 20, setup: all.encode_1k.setup, code: "" });
   const scaffold = await runWithHeap({ heapsize: 1 << 20, setup: "import natsbridge_mpy, natsbridge_nats", code: "" });
   console.log(`retained after importing natsbridge_mpy + natsbridge_nats: ${scaffold.retained} B; with memcheck: ${setup.retained} B`);
   for (const [name, job] of Object.entries(all)) {
-    const min = await smallestHeap(job, { hi: 1 << 20, lo: unix ? 2 * 1024 : 8 * 1024, unix });
+    const min = await smallestHeap((h) => fitsWasm(job, h), { hi: 1 << 20 });
     console.log(`${name.padEnd(20)} ${min === null ? "> 1 MiB" : `${min} B (${(min / KB).toFixed(0)} KB)`}${LIMITS[name] ? `  limit ${LIMITS[name] / KB} KB, target ${TARGETS[name] / KB} KB` : ""}`);
   }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv.includes("--measure")) {
-  const i = process.argv.indexOf("--unix");
-  await measureAll({ unix: i > 0 ? process.argv[i + 1] : undefined });
+  await measureAll();
 }

@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { startTestFileServer } from "../../test/helpers/fileserver.js";
 import { startNatsServer } from "../../test/helpers/nats-server.js";
 import { buildMpy, BOARD_MODULES } from "./build-mpy.mjs";
+import { smallestHeap } from "./heap.mjs";
 import { pattern } from "./heap-scenarios.mjs";
 
 const binaries = process.argv.slice(2);
@@ -69,9 +70,7 @@ try {
   for (const binary of binaries) {
     console.log(binary);
     for (const [name, code] of Object.entries(JOBS)) {
-      let lo = 2 * 1024;
-      let hi = 1024 * 1024;
-      const top = await run(binary, hi, code);
+      const top = await run(binary, 1024 * 1024, code);
       if (!top.ok) {
         console.log(`  ${name.padEnd(14)} fails at 1 MiB: ${top.out.trim().split("\n").slice(-2).join(" | ")}`);
         continue;
@@ -80,11 +79,7 @@ try {
         console.log(`  ${name.padEnd(14)} received file differs from the file sent`);
         continue;
       }
-      while (hi - lo > 1024) {
-        const mid = Math.floor((lo + hi) / 2 / 1024) * 1024;
-        if ((await run(binary, mid, code)).ok) hi = mid;
-        else lo = mid;
-      }
+      let hi = (await smallestHeap(async (h) => (await run(binary, h, code)).ok, { lo: 2 * 1024, hi: 1024 * 1024 }))!;
       // Fragmentation makes "fits" not monotonic in the heap size (a job can fit 63 KB and fail
       // at 64): the figure is the smallest size from which every size up to 12 KB more fits too.
       for (let s = hi; s <= hi + 12 * 1024; s += 1024) {

@@ -27,8 +27,8 @@ export interface HeapResult {
 }
 export function mpyDir(): string;
 export function runWithHeap(job: HeapJob): Promise<HeapResult>;
-export function runUnix(job: HeapJob & { binary: string }): Promise<Pick<HeapResult, "grew" | "error" | "lines" | "files">>;
 export function smallestHeap(
-  job: Omit<HeapJob, "heapsize">,
-  range?: { lo?: number; hi?: number; step?: number; unix?: string },
+  fits: (heapsize: number) => Promise<boolean>,
+  range?: { lo?: number; hi?: number; step?: number },
 ): Promise<number | null>;
+export function fitsWasm(job: Omit<HeapJob, "heapsize">, heapsize: number): Promise<boolean>;

@@ -11,8 +11,8 @@
 // Each job: `setup` (imports; its garbage is collected on return) then `code`, the measured part.
 //
 // `node conformance/micropython/heap-scenarios.mjs --measure` prints the smallest heap per job.
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
@@ -65,39 +65,11 @@ export function runWithHeap({ heapsize, setup = "", code, files = {}, read = [],
 }
 
 /**
- * The same job on a MicroPython unix port (`binary`, e.g. one you built; Debian ships none) run
- * as `binary -X heapsize=N`: a port that collects garbage when it needs room, as a board does, so
- * a job fits when it runs without MemoryError. Files are written to, and read back from, a
- * temporary working directory. Resolves {grew: false, error, lines, files}.
+ * Smallest heap size (to `step` bytes) in [lo, hi] for which `fits(size)` resolves true; null if
+ * not even hi. A bisection: it takes fits to be monotonic in the size (heap-unix.ts checks the
+ * sizes above the answer, where fragmentation can break that).
  */
-export function runUnix({ binary, heapsize, setup = "", code, files = {}, read = [], dir }) {
-  const cwd = mkdtempSync(join(tmpdir(), "natsbridge-unix-"));
-  for (const [p, b] of Object.entries(files)) writeFileSync(join(cwd, p.replace(/^\/+/, "")), b);
-  const script = `import sys\nsys.path.insert(0, ${JSON.stringify(dir ?? mpyDir())})\n${setup}\nimport gc\ngc.collect()\n${code}\n`;
-  const r = spawnSync(binary, ["-X", `heapsize=${heapsize}`, "-c", script], { cwd, encoding: "utf8", timeout: 120_000 });
-  const lines = `${r.stdout ?? ""}${r.stderr ?? ""}`.split("\n").filter((l) => l);
-  const failed = r.status !== 0 || lines.some((l) => /Traceback|MemoryError/.test(l));
-  const out = {};
-  for (const p of read) {
-    try {
-      out[p] = new Uint8Array(readFileSync(join(cwd, p.replace(/^\/+/, ""))));
-    } catch {
-      /* not written */
-    }
-  }
-  rmSync(cwd, { recursive: true, force: true });
-  return Promise.resolve({ grew: false, error: failed ? lines.slice(-3).join(" | ") || `exit ${r.status}` : null, lines, files: out });
-}
-
-/**
- * Smallest heapsize (to `step` bytes) in [lo, hi] at which `job` fits; null if not even hi.
- * `unix`: a MicroPython unix port binary to run the job on instead of the WebAssembly port.
- */
-export async function smallestHeap(job, { lo = 8 * 1024, hi = 512 * 1024, step = 1024, unix } = {}) {
-  const fits = async (h) => {
-    const r = unix ? await runUnix({ ...job, binary: unix, heapsize: h }) : await runWithHeap({ ...job, heapsize: h });
-    return !r.grew && !r.error;
-  };
+export async function smallestHeap(fits, { lo = 8 * 1024, hi = 512 * 1024, step = 1024 } = {}) {
   if (!(await fits(hi))) return null;
   while (hi - lo > step) {
     const mid = Math.floor((lo + hi) / 2 / step) * step;
@@ -105,6 +77,12 @@ export async function smallestHeap(job, { lo = 8 * 1024, hi = 512 * 1024, step =
     else lo = mid;
   }
   return hi;
+}
+
+/** Whether `job` runs on the WebAssembly port with `heapsize` without the heap growing. */
+export async function fitsWasm(job, heapsize) {
+  const r = await runWithHeap({ ...job, heapsize });
+  return !r.grew && !r.error;
 }
 
 async function child() {
