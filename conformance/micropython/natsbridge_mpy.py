@@ -330,8 +330,12 @@ def _plain_utf8(s):
 
 
 def js_string(s):
-    if _plain_utf8(s) is not None:
-        return '"' + s + '"'
+    """s as a JSON string, as JSON.stringify writes it."""
+    return '"' + s + '"' if _plain_utf8(s) is not None else _escaped(s)
+
+
+def _escaped(s):
+    """js_string for a string that needs escapes (the slow path: a str per character)."""
     out = ['"']
     for ch in s:
         o = ord(ch)
@@ -476,7 +480,7 @@ def _opt(kw, key, default):
 def _add_str(out, s):
     """A JSON string as pieces of out: the common escape-free case adds s itself."""
     if _plain_utf8(s) is None:
-        out.append(js_string(s))
+        out.append(_escaped(s))
     else:
         out.append('"')
         out.append(s)

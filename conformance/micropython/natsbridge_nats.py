@@ -181,9 +181,9 @@ def parse_nats_url(url):
     return host or "localhost", port, user, password, token
 
 
-def reader(sock, timeout=None):
+def reader(sock):
     """f(mv[, timeout]): read what has arrived into mv and return the byte count, 0 at the end of
-    the stream, None when nothing came in time. Made once per socket (every method lookup
+    the stream, None when nothing came in time (no timeout: wait). Made once per socket (every method lookup
     allocates a bound method on MicroPython): CPython's recv_into (under the socket's own
     timeout), MicroPython's readinto behind poll, or recv + copy for other sockets."""
     f = getattr(sock, "recv_into", None)
@@ -195,7 +195,7 @@ def reader(sock, timeout=None):
     p = select.poll()
     p.register(sock, select.POLLIN)
 
-    def read(mv, t=timeout):
+    def read(mv, t=None):
         # MicroPython's readinto reads until mv is full ("no short reads") unless the socket is
         # non-blocking, and a timeout then loses what it read: wait for data with poll, then
         # take what is there without blocking (ipoll allocates nothing).
