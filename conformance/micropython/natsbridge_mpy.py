@@ -203,6 +203,7 @@ def for_chunks(src, size, fn):
 # allocate a new object for every piece, and those pieces, however short-lived, add up to the
 # payload's size again before a collection (and fragment a small heap).
 _B64_ENC = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+# 768 input bytes -> 1024 base64 characters per piece.
 B64_PIECE = 768
 
 
